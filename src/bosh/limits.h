@@ -1,0 +1,41 @@
+// Every protocol limit of the session engine, with its default. The config
+// layer fills this from [session] and [backend]; the engine never reads a
+// constant of its own for a size or a time (ARCHITECTURE §4.9).
+#pragma once
+
+#include "util/time.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace boshd::bosh {
+
+struct Limits {
+    // Longest a request is held; a client's larger `wait` is clamped (C124-7.2-03).
+    util::Seconds max_wait{60};
+    // Most requests held at once; a client's larger `hold` is lowered (C124-7.2-10).
+    std::uint32_t max_hold = 2;
+    // Advertised `inactivity`: longest time with no request held before the
+    // session is dropped silently (C124-10-01, C124-10-05).
+    util::Seconds inactivity{60};
+    // Advertised `polling`: shortest interval between two empty requests
+    // (C124-11-04, C124-12-03). Zero disables the check and is not advertised.
+    util::Seconds polling{2};
+    // Sessions open at once; creation beyond it gets policy-violation.
+    std::size_t max_sessions = 10000;
+    // Bytes of one stanza from the XMPP server; larger ends the session.
+    std::size_t max_stanza_size = 256 * 1024;
+    // Bytes queued for a client that is not polling; beyond it the session
+    // ends with policy-violation rather than growing without bound.
+    std::size_t max_client_queue = 1024 * 1024;
+    // Time from session creation until the server's stream features arrive
+    // (TCP connect, TLS, stream open); beyond it remote-connection-failed.
+    util::Seconds backend_timeout{10};
+    // XML limits on a request body (depth of nesting, element count).
+    std::size_t max_xml_depth = 32;
+    std::size_t max_xml_elements = 2000;
+    // Put `ack` on responses (XEP-0124 §9.1 request acknowledgements).
+    bool request_acks = true;
+};
+
+} // namespace boshd::bosh
