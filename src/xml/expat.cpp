@@ -1,0 +1,58 @@
+#include "xml/expat.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace boshd::xml {
+
+namespace {
+
+void configure(XML_Parser p) {
+    XML_SetReturnNSTriplet(p, 1);
+    // Never load external entities or DTDs; documents with a DOCTYPE are
+    // rejected by our handlers anyway (C124-6-05).
+    XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 6)
+    // expat 2.6 may defer parsing a token until more input arrives; a stanza
+    // must be delivered as soon as its end tag is in, so turn that off.
+    XML_SetReparseDeferralEnabled(p, XML_FALSE);
+#endif
+}
+
+} // namespace
+
+QName split_qname(std::string_view name) {
+    QName q;
+    const auto first = name.find(kNamespaceSeparator);
+    if (first == std::string_view::npos) {
+        q.local = name;
+        return q;
+    }
+    q.ns = name.substr(0, first);
+    const auto rest = name.substr(first + 1);
+    const auto second = rest.find(kNamespaceSeparator);
+    if (second == std::string_view::npos) {
+        q.local = rest;
+    } else {
+        q.local = rest.substr(0, second);
+        q.prefix = rest.substr(second + 1);
+    }
+    return q;
+}
+
+ExpatParser make_expat_parser() {
+    ExpatParser p(XML_ParserCreateNS("UTF-8", kNamespaceSeparator));
+    if (!p) {
+        std::fputs("boshd: fatal: out of memory creating an XML parser\n", stderr);
+        std::abort();
+    }
+    configure(p.get());
+    return p;
+}
+
+void reset_expat_parser(XML_Parser parser) {
+    XML_ParserReset(parser, "UTF-8");
+    configure(parser);
+}
+
+} // namespace boshd::xml

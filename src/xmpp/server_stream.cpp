@@ -1,0 +1,155 @@
+#include "xmpp/server_stream.h"
+
+#include "xml/writer.h"
+
+#include <algorithm>
+
+namespace boshd::xmpp {
+
+namespace {
+
+// Removes the children listed in |cut| from |f.bytes|. The remaining child
+// offsets would be stale afterwards, so the list is cleared.
+void remove_children(xml::Fragment& f, std::vector<xml::ChildElement> cut) {
+    std::sort(cut.begin(), cut.end(),
+              [](const auto& a, const auto& b) { return a.begin > b.begin; });
+    for (const auto& c : cut) {
+        f.bytes.erase(c.begin, c.end - c.begin);
+    }
+    f.children.clear();
+}
+
+} // namespace
+
+ServerStream::ServerStream(bool starttls, std::size_t max_element_size)
+    : starttls_(starttls), parser_(max_element_size) {}
+
+std::string ServerStream::header() const {
+    // C206-3-03: boshd opens and owns the stream; the client never sends one.
+    xml::ElementWriter w("stream:stream");
+    w.attribute("xmlns", kClientNs);
+    w.attribute("xmlns:stream", xml::kStreamsNs);
+    w.attribute("to", params_.to);
+    if (!params_.from.empty()) {
+        w.attribute("from", params_.from);
+    }
+    if (!params_.version.empty()) {
+        w.attribute("version", params_.version);
+    }
+    if (!params_.lang.empty()) {
+        w.attribute("xml:lang", params_.lang);
+    }
+    std::string out = "<?xml version='1.0'?>";
+    std::string tag = std::move(w).finish();
+    // ElementWriter closes empty elements with "/>"; a stream header stays open.
+    tag.replace(tag.size() - 2, 2, ">");
+    return out + tag;
+}
+
+std::string ServerStream::open(HeaderParams params) {
+    params_ = std::move(params);
+    state_ = State::AwaitingHeader;
+    return header();
+}
+
+std::string ServerStream::restart(const HeaderParams& params) {
+    if (!params.to.empty()) {
+        params_.to = params.to;
+    }
+    if (!params.lang.empty()) {
+        params_.lang = params.lang;
+    }
+    if (!params.from.empty()) {
+        params_.from = params.from;
+    }
+    parser_.reset();
+    state_ = State::AwaitingHeader;
+    return header();
+}
+
+std::string ServerStream::tls_established() {
+    tls_done_ = true;
+    parser_.reset();
+    state_ = State::AwaitingHeader;
+    return header();
+}
+
+void ServerStream::receive(std::string_view bytes, std::vector<ServerEvent>& out) {
+    if (state_ == State::Closed || state_ == State::Idle) {
+        return;
+    }
+    parsed_.clear();
+    parser_.feed(bytes, parsed_);
+    for (auto& ev : parsed_) {
+        if (state_ == State::Closed) {
+            break;
+        }
+        if (auto* o = std::get_if<StreamOpened>(&ev)) {
+            state_ = State::AwaitingFeatures;
+            out.push_back(server::Opened{std::move(o->header)});
+        } else if (auto* e = std::get_if<StreamElement>(&ev)) {
+            on_element(std::move(e->element), out);
+        } else if (std::holds_alternative<StreamEnded>(ev)) {
+            state_ = State::Closed;
+            out.push_back(server::Ended{});
+        } else {
+            state_ = State::Closed;
+            out.push_back(server::Failed{std::move(std::get<StreamBroken>(ev).reason)});
+        }
+    }
+}
+
+void ServerStream::on_element(xml::Fragment element, std::vector<ServerEvent>& out) {
+    if (element.is(xml::kStreamsNs, "error")) {
+        state_ = State::Closed;
+        out.push_back(server::StreamError{std::move(element)});
+        return;
+    }
+    switch (state_) {
+    case State::AwaitingFeatures:
+        if (element.is(xml::kStreamsNs, "features")) {
+            return on_features(std::move(element), out);
+        }
+        break;
+    case State::AwaitingProceed:
+        if (element.is(kTlsNs, "proceed")) {
+            state_ = State::Handshaking;
+            out.push_back(server::BeginTls{});
+            return;
+        }
+        state_ = State::Closed;
+        out.push_back(server::Failed{"server refused STARTTLS"});
+        return;
+    default:
+        break;
+    }
+    out.push_back(server::Stanza{std::move(element)});
+}
+
+void ServerStream::on_features(xml::Fragment features, std::vector<ServerEvent>& out) {
+    std::vector<xml::ChildElement> cut;
+    bool offers_starttls = false;
+    for (const auto& c : features.children) {
+        if (c.ns == kTlsNs && c.local == "starttls") {
+            offers_starttls = true;
+            cut.push_back(c); // C206-2-06: no TLS negotiation over BOSH
+        } else if (c.ns == kCompressFeatureNs && c.local == "compression") {
+            cut.push_back(c); // C206-4-06: compression belongs to HTTP
+        }
+    }
+    if (starttls_ && !tls_done_) {
+        if (!offers_starttls) {
+            state_ = State::Closed;
+            out.push_back(server::Failed{"server does not offer STARTTLS"});
+            return;
+        }
+        state_ = State::AwaitingProceed;
+        out.push_back(server::Send{"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"});
+        return;
+    }
+    remove_children(features, std::move(cut));
+    state_ = State::Open;
+    out.push_back(server::Features{std::move(features)});
+}
+
+} // namespace boshd::xmpp
