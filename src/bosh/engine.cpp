@@ -1,0 +1,287 @@
+#include "bosh/engine.h"
+
+#include "xml/body_parser.h"
+
+#include <algorithm>
+#include <array>
+
+namespace boshd::bosh {
+
+namespace {
+
+constexpr std::size_t kSidBytes = 16; // 128 bits from the CSPRNG (C124-7.2-01)
+
+std::string hex(std::span<const std::uint8_t> bytes) {
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (auto b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 0xf];
+    }
+    return out;
+}
+
+template <class... Ts> struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
+
+} // namespace
+
+Engine::Engine(const Limits& limits, RouteTable routes, util::Random& random,
+               const util::Logger& log)
+    : limits_(limits), routes_(std::move(routes)), random_(random), log_(log) {}
+
+void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
+    Context ctx{now, out, counters_, log_, limits_};
+    std::visit(Overloaded{
+                   [&](const RequestArrived& e) { on_request(e, ctx); },
+                   [&](const RequestAborted& e) {
+                       auto it = by_request_.find(e.id);
+                       if (it == by_request_.end()) {
+                           return;
+                       }
+                       const SessionId sid = it->second;
+                       by_request_.erase(it);
+                       const auto mark = out.size();
+                       sessions_.at(sid).session->on_aborted(e.id, ctx);
+                       settle(sid, mark, ctx);
+                   },
+                   [&](const BackendConnected& e) {
+                       SessionId sid{};
+                       if (auto* s = session_for_link(e.link, &sid)) {
+                           const auto mark = out.size();
+                           s->on_backend_connected(ctx);
+                           settle(sid, mark, ctx);
+                       }
+                   },
+                   [&](const BackendTlsReady& e) {
+                       SessionId sid{};
+                       if (auto* s = session_for_link(e.link, &sid)) {
+                           const auto mark = out.size();
+                           s->on_backend_tls_ready(ctx);
+                           settle(sid, mark, ctx);
+                       }
+                   },
+                   [&](const BackendData& e) {
+                       SessionId sid{};
+                       if (auto* s = session_for_link(e.link, &sid)) {
+                           const auto mark = out.size();
+                           s->on_backend_data(e.bytes, ctx);
+                           settle(sid, mark, ctx);
+                       }
+                   },
+                   [&](const BackendClosed& e) {
+                       SessionId sid{};
+                       if (auto* s = session_for_link(e.link, &sid)) {
+                           by_link_.erase(e.link);
+                           const auto mark = out.size();
+                           s->on_backend_closed(e.reason, ctx);
+                           settle(sid, mark, ctx);
+                       }
+                   },
+                   [&](const TimerDue&) { on_timer(ctx); },
+                   [&](const Shutdown&) { on_shutdown(ctx); },
+               },
+               event);
+    counters_.sessions_active = sessions_.size();
+    counters_.requests_pending = by_request_.size();
+}
+
+Session* Engine::session_for_link(LinkId link, SessionId* out) {
+    auto it = by_link_.find(link);
+    if (it == by_link_.end()) {
+        return nullptr;
+    }
+    *out = it->second;
+    return sessions_.at(it->second).session.get();
+}
+
+void Engine::reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx) {
+    ctx.log.notice("request.rejected",
+                   {{"req", value_of(id)}, {"condition", to_string(c)}, {"reason", reason}});
+    ++counters_.requests_rejected;
+    ctx.emit<Respond>(id,
+                      make_reply(BodyBuilder().terminate(c).finish(), kDefaultContentType, status));
+}
+
+void Engine::on_request(const RequestArrived& r, Context& ctx) {
+    ++counters_.requests;
+    auto body = xml::parse_body(r.body, {limits_.max_xml_depth, limits_.max_xml_elements});
+    if (!body) {
+        // Not a binding element at all, so no session can be named. The
+        // status tells plain HTTP tooling too; the body says bad-request for
+        // BOSH clients (C124-17.2-04).
+        return reject(r.id, Condition::BadRequest, body.error(), 400, ctx);
+    }
+    auto attrs = parse_attrs(body.value());
+    const auto sid = body->attribute({}, "sid");
+    if (!sid) {
+        if (!attrs) {
+            // A creation request that breaks the schema (C124-6-10); legacy
+            // clients (no ver) get HTTP 400 (C124-17.1-02).
+            const bool legacy = !body->attribute({}, "ver");
+            return reject(r.id, Condition::BadRequest, attrs.error(), legacy ? 400 : 200, ctx);
+        }
+        return create_session(r.id, Request{std::move(attrs.value()), std::move(body->payloads)},
+                              ctx);
+    }
+    auto found = by_sid_.find(std::string(*sid));
+    if (found == by_sid_.end()) {
+        // Unknown (or ended) session: item-not-found (C124-17.2-09). Whether
+        // the client is a legacy one cannot be known here, so 200 (§A-4).
+        return reject(r.id, Condition::ItemNotFound, "unknown sid", 200, ctx);
+    }
+    const SessionId id = found->second;
+    Session& s = *sessions_.at(id).session;
+    const auto mark = ctx.actions.size();
+    by_request_.emplace(r.id, id);
+    if (!attrs) {
+        s.on_bad_request(r.id, attrs.error(), ctx);
+    } else if (!attrs->rid) {
+        s.on_bad_request(r.id, "missing rid", ctx); // C124-6-09
+    } else {
+        s.on_request(r.id, Request{std::move(attrs.value()), std::move(body->payloads)}, ctx);
+    }
+    settle(id, mark, ctx);
+}
+
+void Engine::create_session(RequestId id, Request request, Context& ctx) {
+    const auto& a = request.attrs;
+    const int legacy_400 = a.ver ? 200 : 400;
+    if (shutting_down_) {
+        return reject(id, Condition::SystemShutdown, "shutting down", 200, ctx); // C124-17.2-14
+    }
+    if (!a.rid) {
+        return reject(id, Condition::BadRequest, "missing rid", legacy_400, ctx); // C124-6-09
+    }
+    if (!a.to || a.to->empty()) {
+        return reject(id, Condition::ImproperAddressing, "missing to", 200, ctx); // C124-17.2-07
+    }
+    auto route = routes_.find(*a.to);
+    if (!route) {
+        // boshd is never an open relay (C124-17.2-06; `route` is ignored, C124-7.1-05).
+        return reject(id, Condition::HostUnknown, "no route for the domain", 200, ctx);
+    }
+    if (sessions_.size() >= limits_.max_sessions) {
+        return reject(id, Condition::UndefinedCondition, "session.max_sessions reached", 200, ctx);
+    }
+
+    SessionParams p;
+    p.id = SessionId{next_session_++};
+    p.link = LinkId{next_link_++};
+    p.sid = new_sid();
+    p.route = std::move(route);
+    p.creation_rid = *a.rid;
+    // C124-7.2-03: never longer than the client asked for; C124-7.2-10: never
+    // hold more than the client asked for.
+    const auto wait =
+        util::Seconds(a.wait.value_or(static_cast<std::uint32_t>(limits_.max_wait.count())));
+    p.wait = std::min<util::Duration>(wait, limits_.max_wait);
+    p.hold = std::min(a.hold.value_or(1), limits_.max_hold);
+    p.requests = p.hold + 1; // C124-7.2-04/05
+    p.polling = limits_.polling;
+    // C124-12-02: polling sessions get a longer inactivity, by more than `polling`.
+    const bool polling = p.hold == 0 || p.wait == util::Duration::zero();
+    p.inactivity = limits_.inactivity + (polling ? 2 * limits_.polling : util::Seconds::zero());
+    p.ver = a.ver;
+    p.content_type = a.content.value_or(std::string(kDefaultContentType)); // C124-7.1-08/09
+    p.acks = limits_.request_acks;
+    p.header.to = *a.to;
+    p.header.lang = a.lang.value_or("");
+    p.header.from = a.from.value_or("");
+    p.header.version = a.xmpp_version.value_or("1.0"); // C206-3-01
+
+    const SessionId sid = p.id;
+    const LinkId link = p.link;
+    std::string sid_text = p.sid;
+    ctx.log.info("session.created",
+                 {{"sid", sid_text},
+                  {"to", *a.to},
+                  {"rid", *a.rid},
+                  {"wait", static_cast<std::int64_t>(
+                               std::chrono::duration_cast<util::Seconds>(p.wait).count())},
+                  {"hold", p.hold}});
+    const auto mark = ctx.actions.size();
+    auto session = std::make_unique<Session>(std::move(p), id, std::move(request.payloads), ctx);
+    sessions_.emplace(sid, Slot{std::move(session), std::nullopt});
+    by_sid_.emplace(std::move(sid_text), sid);
+    by_link_.emplace(link, sid);
+    by_request_.emplace(id, sid);
+    ++counters_.sessions_created;
+    settle(sid, mark, ctx);
+}
+
+std::string Engine::new_sid() {
+    std::array<std::uint8_t, kSidBytes> bytes{};
+    std::string sid;
+    do {
+        random_.fill(bytes);
+        sid = hex(bytes);
+    } while (by_sid_.contains(sid));
+    return sid;
+}
+
+void Engine::settle(SessionId id, std::size_t first_action, Context& ctx) {
+    for (std::size_t i = first_action; i < ctx.actions.size(); ++i) {
+        if (const auto* r = std::get_if<Respond>(&ctx.actions[i])) {
+            by_request_.erase(r->id);
+        }
+    }
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+        return;
+    }
+    Slot& slot = it->second;
+    if (slot.armed) {
+        timers_.erase({*slot.armed, id});
+    }
+    if (slot.session->finished()) {
+        by_sid_.erase(slot.session->params().sid);
+        by_link_.erase(slot.session->params().link);
+        sessions_.erase(it);
+        return;
+    }
+    slot.armed = slot.session->next_deadline();
+    if (slot.armed) {
+        timers_.emplace(*slot.armed, id);
+    }
+}
+
+void Engine::on_timer(Context& ctx) {
+    std::vector<SessionId> due;
+    for (auto it = timers_.begin(); it != timers_.end() && it->first <= ctx.now; ++it) {
+        due.push_back(it->second);
+    }
+    for (auto id : due) {
+        auto it = sessions_.find(id);
+        if (it == sessions_.end()) {
+            continue;
+        }
+        const auto mark = ctx.actions.size();
+        it->second.session->on_timer(ctx);
+        settle(id, mark, ctx);
+    }
+}
+
+void Engine::on_shutdown(Context& ctx) {
+    shutting_down_ = true;
+    std::vector<SessionId> all;
+    all.reserve(sessions_.size());
+    for (const auto& [id, slot] : sessions_) {
+        all.push_back(id);
+    }
+    for (auto id : all) {
+        const auto mark = ctx.actions.size();
+        sessions_.at(id).session->shutdown(ctx);
+        settle(id, mark, ctx);
+    }
+}
+
+std::optional<util::TimePoint> Engine::next_deadline() const {
+    if (timers_.empty()) {
+        return std::nullopt;
+    }
+    return timers_.begin()->first;
+}
+
+} // namespace boshd::bosh

@@ -1,0 +1,78 @@
+// The BOSH connection manager as a pure state machine (ARCHITECTURE §3.3):
+// events in, actions out, `now` passed in, next_deadline() out. No sockets,
+// no libevent, no clock. The adapters are the only callers.
+#pragma once
+
+#include "bosh/action.h"
+#include "bosh/counters.h"
+#include "bosh/event.h"
+#include "bosh/limits.h"
+#include "bosh/route.h"
+#include "bosh/session.h"
+#include "util/log.h"
+#include "util/random.h"
+#include "util/time.h"
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace boshd::bosh {
+
+class Engine {
+public:
+    // |random| and |log| must outlive the engine.
+    Engine(const Limits& limits, RouteTable routes, util::Random& random, const util::Logger& log);
+
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Handles |event| at time |now|, appending what must be done to |out|
+    // (which the caller empties and applies in order).
+    void handle(const Event& event, util::TimePoint now, Actions& out);
+
+    // When TimerDue should next be delivered; nullopt while nothing is due.
+    std::optional<util::TimePoint> next_deadline() const;
+
+    const Counters& counters() const { return counters_; }
+    std::size_t session_count() const { return sessions_.size(); }
+
+private:
+    struct Slot {
+        std::unique_ptr<Session> session;
+        std::optional<util::TimePoint> armed; // its entry in timers_
+    };
+
+    void on_request(const RequestArrived& r, Context& ctx);
+    void create_session(RequestId id, Request request, Context& ctx);
+    void reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx);
+    void on_timer(Context& ctx);
+    void on_shutdown(Context& ctx);
+    Session* session_for_link(LinkId link, SessionId* out);
+
+    // Bookkeeping after |sid| handled an event that appended actions from
+    // |first_action| on: forgets answered requests, re-arms the timer, and
+    // removes the session once it has finished.
+    void settle(SessionId id, std::size_t first_action, Context& ctx);
+    std::string new_sid();
+
+    Limits limits_;
+    RouteTable routes_;
+    util::Random& random_;
+    const util::Logger& log_;
+    Counters counters_;
+    bool shutting_down_ = false;
+
+    std::uint64_t next_session_ = 1;
+    std::uint64_t next_link_ = 1;
+    std::unordered_map<SessionId, Slot, IdHash> sessions_;
+    std::unordered_map<std::string, SessionId> by_sid_;
+    std::unordered_map<LinkId, SessionId, IdHash> by_link_;
+    std::unordered_map<RequestId, SessionId, IdHash> by_request_; // held or parked requests
+    std::set<std::pair<util::TimePoint, SessionId>> timers_;
+};
+
+} // namespace boshd::bosh

@@ -1,0 +1,66 @@
+// Request-id bookkeeping for one session (XEP-0124 §14): where a rid falls
+// relative to the window, requests that arrived ahead of a gap, and the cache
+// of recent responses for clients that resend a rid.
+#pragma once
+
+#include "bosh/attrs.h"
+#include "bosh/ids.h"
+#include "bosh/reply.h"
+#include "util/time.h"
+#include "xml/fragment.h"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace boshd::bosh {
+
+// A request whose rid is ahead of a gap: it waits, payload unprocessed, until
+// the missing rids arrive (C124-8-02, C124-8-07).
+struct EarlyRequest {
+    RequestId id;
+    util::TimePoint arrived;
+    BodyAttrs attrs;
+    std::vector<xml::Fragment> payloads;
+    bool attached = true; // false once the client closed its connection
+};
+
+class RidWindow {
+public:
+    enum class Place {
+        Next,   // last + 1: process now
+        Ahead,  // within (last + 1, last + requests]: wait for the gap (C124-14.2-01)
+        Behind, // <= last: a repeat (C124-14.3)
+        Beyond, // > last + requests: item-not-found (C124-14.2-02)
+    };
+
+    RidWindow(std::uint64_t creation_rid, std::uint32_t requests);
+
+    Place place(std::uint64_t rid) const;
+    std::uint64_t last() const { return last_; }
+    // Records that |rid| (== last() + 1) has been processed.
+    void advance(std::uint64_t rid);
+
+    void park(std::uint64_t rid, EarlyRequest request);
+    EarlyRequest* early(std::uint64_t rid);
+    // Removes and returns the early request for last() + 1, if it is here.
+    std::optional<std::pair<std::uint64_t, EarlyRequest>> take_next();
+    std::map<std::uint64_t, EarlyRequest>& early_requests() { return early_; }
+    const std::map<std::uint64_t, EarlyRequest>& early_requests() const { return early_; }
+
+    // The response cache (C124-14.3-01): the replies to the last `requests`
+    // answered rids. Pause and error replies are never put here (C124-14.3-08).
+    void remember(std::uint64_t rid, ReplyPtr reply);
+    ReplyPtr cached(std::uint64_t rid) const;
+
+private:
+    std::uint64_t last_;
+    std::uint32_t requests_;
+    std::map<std::uint64_t, EarlyRequest> early_;
+    std::deque<std::pair<std::uint64_t, ReplyPtr>> cache_;
+};
+
+} // namespace boshd::bosh

@@ -1,0 +1,302 @@
+// Session: the client side. Requests in rid order, hold and wait, repeats,
+// overactivity, termination. The server side is in session_stream.cpp and the
+// reply builders in session_reply.cpp.
+#include "bosh/session.h"
+
+#include <algorithm>
+
+namespace boshd::bosh {
+
+namespace {
+
+bool is_empty_request(const Request& r) {
+    return r.payloads.empty() && !r.attrs.restart && !r.attrs.terminate && !r.attrs.pause;
+}
+
+} // namespace
+
+Session::Session(SessionParams params, RequestId creation, std::vector<xml::Fragment> payloads,
+                 Context& ctx)
+    : p_(std::move(params)), window_(p_.creation_rid, p_.requests),
+      stream_(p_.route->tls == TlsMode::StartTls, ctx.limits.max_stanza_size) {
+    held_.push_back({p_.creation_rid, creation, ctx.now + p_.wait, true});
+    backend_deadline_ = ctx.now + ctx.limits.backend_timeout;
+    ctx.emit<OpenBackend>(p_.link, p_.route);
+    to_server(payloads, ctx);
+}
+
+// Polling sessions (hold or wait of zero) get every request answered at once
+// (C124-12-04).
+bool Session::polling_session() const {
+    return p_.hold == 0 || p_.wait == util::Duration::zero();
+}
+
+bool Session::idle() const {
+    const auto& early = window_.early_requests();
+    return held_.empty() && std::none_of(early.begin(), early.end(),
+                                         [](const auto& e) { return e.second.attached; });
+}
+
+void Session::update_idle(Context& ctx) {
+    const bool now_idle = idle();
+    if (now_idle && !was_idle_) {
+        idle_since_ = ctx.now;
+    }
+    was_idle_ = now_idle;
+}
+
+void Session::on_request(RequestId id, Request r, Context& ctx) {
+    handle_request(id, std::move(r), ctx);
+    update_idle(ctx);
+}
+
+void Session::handle_request(RequestId id, Request r, Context& ctx) {
+    if (terminal_) {
+        // The session already ended on the server side while no request was
+        // held; this request carries the news (C206-6-04).
+        respond(id, terminal_, ctx);
+        return finish(ctx);
+    }
+    const std::uint64_t rid = *r.attrs.rid;
+    switch (window_.place(rid)) {
+    case RidWindow::Place::Behind:
+        return on_repeat(id, rid, ctx);
+    case RidWindow::Place::Beyond:
+        return fail_request(id, Condition::ItemNotFound, "rid beyond the window", ctx);
+    case RidWindow::Place::Next:
+    case RidWindow::Place::Ahead:
+        break;
+    }
+    if (auto* early = window_.early(rid)) {
+        // A resend of a request that is still waiting for a gap to fill: the
+        // new connection takes its place (C124-14.3-03).
+        if (early->attached) {
+            respond(early->id,
+                    make_reply(BodyBuilder().attribute("type", "error").finish(), p_.content_type),
+                    ctx);
+        }
+        early->id = id;
+        early->attached = true;
+        ++ctx.counters.rid_repeats;
+        return;
+    }
+    if (overactive(id, r, ctx)) {
+        return;
+    }
+    last_new_request_ = ctx.now;
+    if (window_.place(rid) == RidWindow::Place::Ahead) {
+        window_.park(rid, EarlyRequest{id, ctx.now, std::move(r.attrs), std::move(r.payloads)});
+        return;
+    }
+    process(id, rid, std::move(r), true, ctx);
+    // The request may have filled a gap: process what waited behind it
+    // (C124-8-02: payloads forwarded strictly in rid order).
+    while (!finished_) {
+        auto next = window_.take_next();
+        if (!next) {
+            break;
+        }
+        auto& [next_rid, e] = *next;
+        process(e.id, next_rid, Request{std::move(e.attrs), std::move(e.payloads)}, e.attached,
+                ctx);
+    }
+    if (!finished_) {
+        release(ctx);
+    }
+}
+
+void Session::on_bad_request(RequestId id, std::string_view reason, Context& ctx) {
+    fail_request(id, Condition::BadRequest, reason, ctx);
+}
+
+// XEP-0124 §11 and §12. Repeats never count: they are answered before this.
+bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
+    const bool empty = is_empty_request(r);
+    const std::size_t outstanding = held_.size() + window_.early_requests().size() + 1;
+    // One request beyond `requests` is allowed if it pauses or terminates
+    // (C124-11-02).
+    const std::size_t allowed = p_.requests + ((r.attrs.terminate || r.attrs.pause) ? 1 : 0);
+    if (outstanding > allowed) {
+        fail_request(id, Condition::PolicyViolation, "too many simultaneous requests",
+                     ctx); // C124-11-01
+        return true;
+    }
+    if (!empty || p_.polling == util::Duration::zero()) {
+        return false; // C124-11-05: no `polling` advertised, no frequency limit
+    }
+    const bool too_soon = last_new_request_ && ctx.now - *last_new_request_ < p_.polling;
+    if (!polling_session() && outstanding == p_.requests && too_soon) {
+        fail_request(id, Condition::PolicyViolation, "empty requests too frequent",
+                     ctx); // C124-11-04
+        return true;
+    }
+    if (polling_session() && last_empty_poll_ && ctx.now - *last_empty_poll_ < p_.polling &&
+        !last_reply_had_payloads_) {
+        fail_request(id, Condition::PolicyViolation, "polling too frequently", ctx); // C124-12-03
+        return true;
+    }
+    last_empty_poll_ = ctx.now;
+    return false;
+}
+
+void Session::on_repeat(RequestId id, std::uint64_t rid, Context& ctx) {
+    auto held =
+        std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.rid == rid; });
+    if (held != held_.end()) {
+        // The client resent a request we still hold, so its first connection
+        // is presumably dead: answer that one with a recoverable error and
+        // keep the new one, where future data will go (C124-14.3-03).
+        respond(held->id,
+                make_reply(BodyBuilder().attribute("type", "error").finish(), p_.content_type),
+                ctx);
+        held->id = id;
+        held->deadline = ctx.now + p_.wait;
+        ++ctx.counters.rid_repeats;
+        ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "held"}});
+        return;
+    }
+    if (auto reply = window_.cached(rid)) {
+        // Byte-identical replay; the payload is not forwarded again (C124-14.3-02).
+        ++ctx.counters.rid_repeats;
+        ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "cache"}});
+        return respond(id, std::move(reply), ctx);
+    }
+    fail_request(id, Condition::ItemNotFound, "rid repeated after its reply left the cache",
+                 ctx); // C124-14.3-06
+}
+
+void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx) {
+    window_.advance(rid);
+    if (r.attrs.terminate) {
+        return client_terminate(id, std::move(r), ctx);
+    }
+    if (r.attrs.restart) {
+        restart(r.attrs, ctx); // stanzas inside a restart request are ignored (C206-5-03)
+    } else {
+        to_server(r.payloads, ctx); // C124-8-01: forwarded at once
+    }
+    held_.push_back({rid, id, ctx.now + p_.wait, false});
+    if (!attached) {
+        // The client closed this connection while the request waited behind a
+        // gap; answer into the cache so that a resend finds its reply.
+        answer_front(ctx, false);
+    }
+}
+
+void Session::client_terminate(RequestId id, Request r, Context& ctx) {
+    // C124-13-01: the payloads (typically unavailable presence) go first.
+    to_server(r.payloads, ctx);
+    close_backend(ctx);
+    held_.push_back({*r.attrs.rid, id, ctx.now, false});
+    // C124-13-02: the oldest open request confirms with type='terminate',
+    // every other one gets an empty body.
+    BodyBuilder first;
+    first.attribute("type", "terminate").payloads(queue_);
+    ctx.counters.stanzas_to_client += queue_.size();
+    queue_.clear();
+    answer_all(make_reply(first.finish(), p_.content_type),
+               make_reply(BodyBuilder().finish(), p_.content_type), ctx);
+    ctx.log.info("session.terminated", {{"sid", p_.sid}, {"by", "client"}});
+    ++ctx.counters.sessions_terminated;
+    finish(ctx);
+}
+
+void Session::on_aborted(RequestId id, Context& ctx) {
+    if (auto it =
+            std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.id == id; });
+        it != held_.end()) {
+        if (it->creation) {
+            held_.erase(it); // nobody can resend a creation request: nothing to cache
+        } else {
+            // Answer it now, empty, into the cache: a resend of this rid finds
+            // it there, and pending data stays queued for a live request.
+            std::rotate(held_.begin(), it, std::next(it));
+            answer_front(ctx, false);
+        }
+    } else {
+        for (auto& [rid, e] : window_.early_requests()) {
+            if (e.id == id) {
+                e.attached = false; // keep its payload: order matters more than the connection
+                break;
+            }
+        }
+    }
+    update_idle(ctx);
+}
+
+void Session::on_timer(Context& ctx) {
+    if (!finished_) {
+        handle_timer(ctx);
+        update_idle(ctx);
+    }
+}
+
+void Session::handle_timer(Context& ctx) {
+    const auto now = ctx.now;
+    if (backend_deadline_ && now >= *backend_deadline_) {
+        return fail_backend(Condition::RemoteConnectionFailed, "no stream features in time", ctx);
+    }
+    // C124-8-05, C124-8-08: answer at `wait` expiry, in rid order.
+    auto last_due = std::find_if(held_.rbegin(), held_.rend(),
+                                 [&](const Held& h) { return h.deadline <= now; });
+    for (auto n = std::distance(last_due, held_.rend()); n > 0; --n) {
+        answer_front(ctx, true);
+    }
+    for (const auto& [rid, e] : window_.early_requests()) {
+        if (e.attached && now >= e.arrived + 2 * p_.wait) {
+            // A gap the client has not filled in twice the wait: the missing
+            // rid is not coming back.
+            return fail_request(e.id, Condition::ItemNotFound, "rid gap not filled", ctx);
+        }
+    }
+    if (was_idle_ && now >= idle_since_ + p_.inactivity) {
+        // C124-10-01: the client is gone; end silently.
+        ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "inactivity"}});
+        ++ctx.counters.sessions_expired;
+        close_backend(ctx);
+        for (auto& [rid, e] : window_.early_requests()) {
+            if (e.attached) {
+                respond(e.id,
+                        make_reply(BodyBuilder().terminate(Condition::ItemNotFound).finish(),
+                                   p_.content_type),
+                        ctx);
+            }
+        }
+        finish(ctx);
+    }
+}
+
+std::optional<util::TimePoint> Session::next_deadline() const {
+    if (finished_) {
+        return std::nullopt;
+    }
+    std::optional<util::TimePoint> t = backend_deadline_;
+    auto consider = [&](util::TimePoint x) {
+        if (!t || x < *t) {
+            t = x;
+        }
+    };
+    for (const auto& h : held_) {
+        consider(h.deadline);
+    }
+    for (const auto& [rid, e] : window_.early_requests()) {
+        if (e.attached) {
+            consider(e.arrived + 2 * p_.wait);
+        }
+    }
+    // C124-10-03: the inactivity clock runs only while nothing is held.
+    if (was_idle_) {
+        consider(idle_since_ + p_.inactivity);
+    }
+    return t;
+}
+
+void Session::shutdown(Context& ctx) {
+    if (finished_) {
+        return;
+    }
+    fail_backend(Condition::SystemShutdown, "boshd is shutting down", ctx);
+    finish(ctx); // no next request will come to collect a pending terminal reply
+}
+
+} // namespace boshd::bosh

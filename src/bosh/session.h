@@ -1,0 +1,166 @@
+// One BOSH session (XEP-0124) bridged to one XMPP stream (XEP-0206).
+//
+// The session decides every reply: which held request carries which
+// payloads, when a request is answered empty, when the session ends and with
+// which condition. It never performs I/O: it appends Actions to the Context
+// it is given, and it reads time only from Context::now.
+//
+// Invariant: every request the session accepted is answered exactly once
+// (Respond), or was aborted by the client; a finished session has no
+// unanswered request.
+#pragma once
+
+#include "bosh/action.h"
+#include "bosh/attrs.h"
+#include "bosh/counters.h"
+#include "bosh/limits.h"
+#include "bosh/rid_window.h"
+#include "util/log.h"
+#include "util/time.h"
+#include "xmpp/server_stream.h"
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace boshd::bosh {
+
+// What a session needs from the engine while handling one event.
+struct Context {
+    util::TimePoint now;
+    Actions& actions;
+    Counters& counters;
+    const util::Logger& log;
+    const Limits& limits;
+
+    // Appends the action A{args...}, built in place in the variant.
+    template <typename A, typename... Args> void emit(Args&&... args) {
+        actions.emplace_back(std::in_place_type<A>, A{std::forward<Args>(args)...});
+    }
+};
+
+// Session parameters negotiated at creation (XEP-0124 §7.2).
+struct SessionParams {
+    SessionId id{};
+    LinkId link{};
+    std::string sid;
+    std::shared_ptr<const Route> route;
+    std::uint64_t creation_rid = 0;
+    util::Duration wait{};
+    std::uint32_t hold = 1;
+    std::uint32_t requests = 2;
+    util::Duration inactivity{};
+    util::Duration polling{};
+    std::optional<Version> ver; // nullopt: a legacy client, HTTP error codes apply
+    std::string content_type;
+    bool acks = false;
+    xmpp::HeaderParams header;
+};
+
+// A request's attributes and payloads after parsing.
+struct Request {
+    BodyAttrs attrs;
+    std::vector<xml::Fragment> payloads;
+};
+
+class Session {
+public:
+    // Starts the session: asks for the backend connection and holds the
+    // creation request |creation| until the server's features arrive.
+    Session(SessionParams params, RequestId creation, std::vector<xml::Fragment> payloads,
+            Context& ctx);
+
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void on_request(RequestId id, Request request, Context& ctx);
+    // A request naming this session that is not a valid binding element.
+    void on_bad_request(RequestId id, std::string_view reason, Context& ctx);
+    void on_aborted(RequestId id, Context& ctx);
+
+    void on_backend_connected(Context& ctx);
+    void on_backend_tls_ready(Context& ctx);
+    void on_backend_data(std::string_view bytes, Context& ctx);
+    void on_backend_closed(std::string_view reason, Context& ctx);
+
+    void on_timer(Context& ctx);
+    void shutdown(Context& ctx);
+
+    // Earliest time on_timer has something to do; nullopt when nothing is due.
+    std::optional<util::TimePoint> next_deadline() const;
+    bool finished() const { return finished_; }
+
+    const SessionParams& params() const { return p_; }
+
+private:
+    // A request processed in rid order and waiting for its reply.
+    struct Held {
+        std::uint64_t rid;
+        RequestId id;
+        util::TimePoint deadline; // `wait` expiry
+        bool creation = false;
+    };
+
+    bool polling_session() const;
+    // Nothing held and nothing waiting for a gap: the inactivity clock runs
+    // (C124-10-03). update_idle() notes when that starts; every public handler
+    // calls it last.
+    bool idle() const;
+    void update_idle(Context& ctx);
+    void handle_request(RequestId id, Request r, Context& ctx);
+    void handle_timer(Context& ctx);
+    bool overactive(RequestId id, const Request& r, Context& ctx);
+    void on_repeat(RequestId id, std::uint64_t rid, Context& ctx);
+    void process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx);
+    void client_terminate(RequestId id, Request r, Context& ctx);
+    void restart(const BodyAttrs& a, Context& ctx);
+
+    // Replies.
+    void release(Context& ctx);
+    void answer_front(Context& ctx, bool with_payloads);
+    void add_stream_info(BodyBuilder& b, bool xmpp_declared);
+    void add_creation_attributes(BodyBuilder& b);
+    ReplyPtr terminal_reply(Condition c, bool with_payloads,
+                            const xml::Fragment* trailer = nullptr);
+    void respond(RequestId id, ReplyPtr reply, Context& ctx);
+
+    // Ending the session.
+    void fail_request(RequestId id, Condition c, std::string_view reason, Context& ctx);
+    void fail_backend(Condition c, std::string_view reason, Context& ctx,
+                      const xml::Fragment* stream_error = nullptr);
+    void answer_all(ReplyPtr first, const ReplyPtr& rest, Context& ctx);
+    void close_backend(Context& ctx);
+    void finish(Context& ctx);
+
+    // The XMPP side.
+    void to_server(const std::vector<xml::Fragment>& payloads, Context& ctx);
+    void write(std::string bytes, Context& ctx);
+    void to_client(xml::Fragment f, Context& ctx);
+
+    SessionParams p_;
+    RidWindow window_;
+    std::deque<Held> held_;
+    std::vector<xml::Fragment> queue_; // payloads for the client, in arrival order
+    std::size_t queue_bytes_ = 0;
+    util::TimePoint idle_since_; // when the session last became idle()
+    bool was_idle_ = false;
+    std::optional<util::TimePoint> last_new_request_;
+    std::optional<util::TimePoint> last_empty_poll_;
+    bool last_reply_had_payloads_ = false;
+
+    xmpp::ServerStream stream_;
+    std::vector<xmpp::ServerEvent> server_events_; // reused
+    std::string to_server_pending_;                // written once the stream is negotiated
+    std::optional<util::TimePoint> backend_deadline_;
+    bool link_open_ = true; // CloseBackend not yet asked for
+    bool link_connected_ = false;
+    bool negotiated_ = false; // first features received: the stream is usable
+    std::optional<xmpp::StreamHeader> server_header_;
+    bool stream_info_sent_ = false; // from / xmpp:version reached the client
+    ReplyPtr terminal_;             // to deliver on the next request (C206-6-04)
+    bool finished_ = false;
+};
+
+} // namespace boshd::bosh

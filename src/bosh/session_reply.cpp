@@ -1,0 +1,197 @@
+// Session: building and sending replies, and ending the session.
+#include "bosh/session.h"
+
+#include <algorithm>
+
+namespace boshd::bosh {
+
+namespace {
+
+// The highest BOSH version boshd implements (XEP-0124 1.11).
+constexpr Version kMaxVersion{1, 11};
+
+} // namespace
+
+void Session::respond(RequestId id, ReplyPtr reply, Context& ctx) {
+    ctx.counters.bytes_to_client += reply->body.size();
+    ctx.emit<Respond>(id, std::move(reply));
+}
+
+// Decides which held requests are answered now.
+void Session::release(Context& ctx) {
+    if (held_.empty() || (held_.front().creation && !negotiated_)) {
+        return; // the creation reply waits for the stream features (C206-4-02)
+    }
+    // C124-8-09, C124-8-10: queued payloads go out at once on the oldest request.
+    if (!queue_.empty()) {
+        answer_front(ctx, true);
+    }
+    // C124-8-06: never hold more than `hold`; polling sessions hold nothing.
+    const std::size_t hold = polling_session() ? 0 : p_.hold;
+    while (held_.size() > hold) {
+        answer_front(ctx, true);
+    }
+}
+
+void Session::answer_front(Context& ctx, bool with_payloads) {
+    const Held h = held_.front();
+    held_.pop_front();
+    BodyBuilder b;
+    if (h.creation) {
+        add_creation_attributes(b);
+    } else {
+        add_stream_info(b, false);
+        // C124-9.1-01/03: acknowledge the highest rid received in order when
+        // it is not the one being answered.
+        if (p_.acks && window_.last() > h.rid) {
+            b.attribute("ack", window_.last());
+        }
+    }
+    last_reply_had_payloads_ = with_payloads && !queue_.empty();
+    if (with_payloads) {
+        b.payloads(queue_);
+        ctx.counters.stanzas_to_client += queue_.size();
+        queue_.clear();
+        queue_bytes_ = 0;
+    }
+    auto reply = make_reply(b.finish(), p_.content_type);
+    window_.remember(h.rid, reply);
+    respond(h.id, std::move(reply), ctx);
+}
+
+// C124-7.2-11 and C206-4-01: the server's identity and stream version go to
+// the client in the first reply after they are known.
+// |xmpp_declared|: the xmlns:xmpp prefix is already on the body.
+void Session::add_stream_info(BodyBuilder& b, bool xmpp_declared) {
+    if (stream_info_sent_ || !server_header_) {
+        return;
+    }
+    stream_info_sent_ = true;
+    b.attribute("from", server_header_->from.empty() ? p_.header.to : server_header_->from);
+    if (p_.route->tls != TlsMode::None) {
+        b.attribute("secure", "true"); // XEP-0124 §7.2: the link to the server is encrypted
+    }
+    if (!server_header_->version.empty()) {
+        if (!xmpp_declared) {
+            b.attribute("xmlns:xmpp", kXboshNs);
+        }
+        b.attribute("xmpp:version", server_header_->version);
+    }
+}
+
+// XEP-0124 §7.2 and XEP-0206 §4.
+void Session::add_creation_attributes(BodyBuilder& b) {
+    using std::chrono::duration_cast;
+    b.attribute("sid", p_.sid)
+        .attribute("wait",
+                   static_cast<std::uint64_t>(duration_cast<util::Seconds>(p_.wait).count()))
+        .attribute("requests", p_.requests)
+        .attribute("hold", p_.hold)
+        .attribute("inactivity",
+                   static_cast<std::uint64_t>(duration_cast<util::Seconds>(p_.inactivity).count()));
+    if (p_.polling > util::Duration::zero()) {
+        b.attribute("polling",
+                    static_cast<std::uint64_t>(duration_cast<util::Seconds>(p_.polling).count()));
+    }
+    if (p_.ver) {
+        b.attribute("ver", to_string(std::min(*p_.ver, kMaxVersion))); // C124-7.2-06
+    }
+    if (p_.acks) {
+        b.attribute("ack", p_.creation_rid); // C124-7.2-15, C124-9.1-02
+    }
+    b.attribute("xmlns:xmpp", kXboshNs);
+    b.attribute("xmpp:restartlogic", "true"); // C206-4-03
+    if (server_header_ && !server_header_->id.empty()) {
+        b.attribute("authid", server_header_->id); // C206-4-05 (legacy clients)
+    }
+    add_stream_info(b, true);
+}
+
+ReplyPtr Session::terminal_reply(Condition c, bool with_payloads, const xml::Fragment* trailer) {
+    BodyBuilder b;
+    b.terminate(c);
+    if (with_payloads) {
+        // C206-6-03: stanzas the server sent before its error come first.
+        if (trailer) {
+            queue_.push_back(*trailer);
+        }
+        b.payloads(queue_);
+        queue_.clear();
+        queue_bytes_ = 0;
+    }
+    const int status = p_.ver ? 200 : legacy_http_status(c); // C124-17.1-01/02
+    return make_reply(b.finish(), p_.content_type, status);
+}
+
+// Answers every open request of the session: the oldest with |first|, the
+// others with |rest|, then every request still waiting behind a gap with |rest|.
+void Session::answer_all(ReplyPtr first, const ReplyPtr& rest, Context& ctx) {
+    for (auto& h : held_) {
+        respond(h.id, first ? std::move(first) : rest, ctx);
+        first = nullptr;
+    }
+    held_.clear();
+    for (auto& [rid, e] : window_.early_requests()) {
+        if (e.attached) {
+            respond(e.id, first ? std::move(first) : rest, ctx);
+            first = nullptr;
+        }
+    }
+    window_.early_requests().clear();
+}
+
+// A request ends the session (XEP-0124 §17.2): it gets |c|, every other open
+// request gets other-request (C124-17.2-10).
+void Session::fail_request(RequestId id, Condition c, std::string_view reason, Context& ctx) {
+    ctx.log.notice("session.terminated",
+                   {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
+    ++ctx.counters.requests_rejected;
+    ++ctx.counters.sessions_terminated;
+    respond(id, terminal_reply(c, false), ctx);
+    std::erase_if(held_, [&](const Held& h) { return h.id == id; });
+    std::erase_if(window_.early_requests(), [&](const auto& e) { return e.second.id == id; });
+    answer_all(nullptr, terminal_reply(Condition::OtherRequest, false), ctx);
+    close_backend(ctx);
+    finish(ctx);
+}
+
+// The server side ends the session. The oldest open request carries the
+// condition and whatever the server sent before; if no request is open, the
+// reply waits for the client's next request (C206-6-04).
+void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
+                           const xml::Fragment* stream_error) {
+    if (c != Condition::SystemShutdown) {
+        ++ctx.counters.backend_failures;
+    }
+    ++ctx.counters.sessions_terminated;
+    ctx.log.notice("session.terminated",
+                   {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
+    close_backend(ctx);
+    auto reply = terminal_reply(c, true, stream_error);
+    const bool open_requests = !held_.empty() || !window_.early_requests().empty();
+    if (!open_requests) {
+        terminal_ = std::move(reply);
+        return;
+    }
+    answer_all(std::move(reply), terminal_reply(c, false), ctx);
+    finish(ctx);
+}
+
+void Session::close_backend(Context& ctx) {
+    if (!link_open_) {
+        return;
+    }
+    if (link_connected_) {
+        write(std::string(xmpp::kStreamClose), ctx);
+    }
+    link_open_ = false;
+    ctx.emit<CloseBackend>(p_.link);
+}
+
+void Session::finish(Context& ctx) {
+    close_backend(ctx);
+    finished_ = true;
+    queue_.clear();
+}
+
+} // namespace boshd::bosh
