@@ -1,0 +1,444 @@
+#!/usr/bin/env node
+// End-to-end BOSH chat check: two Strophe.js clients log in through a BOSH
+// connection manager (boshd, or Prosody's own mod_bosh as a reference),
+// exchange numbered messages in both directions at the same time, verify
+// that each side got exactly the other's messages, in order, once each, and
+// log out cleanly.
+//
+//   node tests/e2e/chat.mjs --url http://127.0.0.1:PORT/http-bind \
+//       --domain localhost --messages 50 [--user1 alice --pass1 alice-pw \
+//       --user2 bob --pass2 bob-pw] [--timeout 60] [--interval 10] [--verbose]
+//
+// Output: one "ok - ..." / "not ok - ..." line per check, then
+// "N passed, N failed". Exit code 0 only when every check passed.
+// See README.md beside this file.
+
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { JSDOM } from 'jsdom';
+import { Strophe, $msg, $pres, $iq } from 'strophe.js';
+
+// ---- command line ---------------------------------------------------------
+
+const USAGE = `usage: node chat.mjs --url URL --domain DOMAIN [--messages N]
+       [--user1 U --pass1 P --user2 U --pass2 P] [--timeout SECONDS]
+       [--interval MS] [--verbose]`;
+
+function parseCli() {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            options: {
+                url: { type: 'string' },
+                domain: { type: 'string', default: 'localhost' },
+                messages: { type: 'string', default: '50' },
+                user1: { type: 'string', default: 'alice' },
+                pass1: { type: 'string', default: 'alice-pw' },
+                user2: { type: 'string', default: 'bob' },
+                pass2: { type: 'string', default: 'bob-pw' },
+                timeout: { type: 'string', default: '60' },
+                // Pause between two messages of one sender. Small but non-zero
+                // so that sends spread over many BOSH requests (each one must
+                // release the held request); 0 sends everything in one go.
+                interval: { type: 'string', default: '10' },
+                verbose: { type: 'boolean', default: false },
+                help: { type: 'boolean', short: 'h', default: false },
+            },
+            strict: true,
+        }));
+    } catch (e) {
+        console.error(`${e.message}\n${USAGE}`);
+        process.exit(2);
+    }
+    if (values.help) {
+        console.log(USAGE);
+        process.exit(0);
+    }
+    const num = (name, min) => {
+        const n = Number(values[name]);
+        if (!Number.isFinite(n) || n < min) {
+            console.error(`--${name} must be a number >= ${min}\n${USAGE}`);
+            process.exit(2);
+        }
+        return n;
+    };
+    if (!values.url) {
+        console.error(`--url is required\n${USAGE}`);
+        process.exit(2);
+    }
+    let url;
+    try {
+        url = new URL(values.url);
+    } catch {
+        console.error(`--url is not a valid URL: ${values.url}`);
+        process.exit(2);
+    }
+    return {
+        url: url.href,
+        origin: url.origin,
+        domain: values.domain,
+        messages: Math.floor(num('messages', 1)),
+        timeoutMs: num('timeout', 1) * 1000,
+        intervalMs: num('interval', 0),
+        verbose: values.verbose,
+        users: [
+            { name: values.user1, pass: values.pass1 },
+            { name: values.user2, pass: values.pass2 },
+        ],
+    };
+}
+
+const opts = parseCli();
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(3)}s`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---- diagnostics ------------------------------------------------------------
+
+// Strophe logs through console.*; keep its messages (and our own traces) in a
+// buffer that is printed only when something fails (always with --verbose).
+const diag = [];
+const DIAG_MAX = 400;
+function trace(line) {
+    const entry = `[${elapsed()}] ${line}`;
+    diag.push(entry);
+    if (diag.length > DIAG_MAX) diag.shift();
+    if (opts.verbose) process.stderr.write(`# ${entry}\n`);
+}
+for (const level of ['debug', 'info', 'warn', 'error']) {
+    console[level] = (...args) => trace(`strophe ${level}: ${args.join(' ')}`);
+}
+Strophe.setLogLevel(opts.verbose ? Strophe.LogLevel.DEBUG : Strophe.LogLevel.WARN);
+
+// Strophe in Node has a DOM (xmldom) but no XMLHttpRequest, and it needs
+// responseXML. jsdom's XMLHttpRequest provides both; with the window's origin
+// equal to the BOSH URL's origin the requests are same-origin (no CORS).
+const dom = new JSDOM('', { url: `${opts.origin}/` });
+globalThis.XMLHttpRequest = dom.window.XMLHttpRequest;
+
+const STATUS_NAMES = Object.fromEntries(Object.entries(Strophe.Status).map(([k, v]) => [v, k]));
+
+// ---- checks -------------------------------------------------------------------
+
+let passed = 0;
+let failed = 0;
+function check(ok, description, details) {
+    if (ok) {
+        passed++;
+        console.log(`ok - ${description}`);
+    } else {
+        failed++;
+        console.log(`not ok - ${description}`);
+        if (details) for (const line of String(details).split('\n')) console.log(`#   ${line}`);
+    }
+    return ok;
+}
+
+// ---- one XMPP client over BOSH --------------------------------------------
+
+class Client {
+    constructor({ name, pass }) {
+        this.name = name;
+        this.pass = pass;
+        this.bare = `${name}@${opts.domain}`;
+        this.conn = new Strophe.Connection(opts.url);
+        this.transitions = []; // [time, STATUS, condition]
+        this.statusWaiters = [];
+        this.received = []; // { from, id, body } of chat messages, arrival order
+        this.errors = []; // error stanzas received
+        this.other = null; // peer Client, set by the caller
+
+        if (opts.verbose) {
+            this.conn.rawInput = (data) => trace(`${name} <- ${data}`);
+            this.conn.rawOutput = (data) => trace(`${name} -> ${data}`);
+        }
+    }
+
+    onStatus(status, condition) {
+        const statusName = STATUS_NAMES[status] ?? String(status);
+        this.transitions.push([elapsed(), statusName, condition ?? '']);
+        trace(`${this.name} status ${statusName}${condition ? ` (${condition})` : ''}`);
+        if (status === Strophe.Status.CONNECTED) this.installHandlers();
+        for (const waiter of [...this.statusWaiters]) waiter(statusName, condition);
+    }
+
+    // Resolve when the connection reaches status `want`; reject when it
+    // reaches one of `failOn` first, or after `ms`.
+    waitStatus(want, failOn, ms) {
+        return new Promise((resolve, reject) => {
+            const done = (fn, arg) => {
+                clearTimeout(timer);
+                this.statusWaiters = this.statusWaiters.filter((w) => w !== waiter);
+                fn(arg);
+            };
+            const waiter = (statusName, condition) => {
+                if (statusName === want) done(resolve, statusName);
+                else if (failOn.includes(statusName)) {
+                    done(reject, new Error(`status ${statusName}${condition ? ` (${condition})` : ''}`));
+                }
+            };
+            const timer = setTimeout(() => done(reject, new Error(`no ${want} within ${ms} ms`)), ms);
+            this.statusWaiters.push(waiter);
+        });
+    }
+
+    login(ms) {
+        const result = this.waitStatus(
+            'CONNECTED',
+            ['CONNFAIL', 'AUTHFAIL', 'ERROR', 'DISCONNECTED', 'CONNTIMEOUT', 'BINDREQUIRED'],
+            ms,
+        );
+        this.conn.connect(`${this.bare}/e2e-${runId}`, this.pass, (s, c) => this.onStatus(s, c));
+        return result;
+    }
+
+    installHandlers() {
+        this.conn.addHandler(
+            (stanza) => {
+                this.onMessage(stanza);
+                return true; // keep the handler
+            },
+            null,
+            'message',
+        );
+    }
+
+    onMessage(stanza) {
+        const type = stanza.getAttribute('type');
+        const from = stanza.getAttribute('from') ?? '';
+        const id = stanza.getAttribute('id') ?? '';
+        if (type === 'error') {
+            this.errors.push(`message error from ${from} id=${id}: ${Strophe.serialize(stanza)}`);
+            return;
+        }
+        const bodyEl = stanza.getElementsByTagName('body')[0];
+        if (!bodyEl) return; // chat states and the like
+        // Not Strophe.getText(): that returns the text XML-escaped.
+        this.received.push({ from: Strophe.getBareJidFromJid(from), id, body: bodyEl.textContent });
+        if (this.received.length % 10 === 0) trace(`${this.name} has ${this.received.length} messages`);
+    }
+
+    // Send a ping to the server and wait for the reply. The server handles a
+    // session's stanzas in order, so once the pong is in, the presence sent
+    // before it has been processed (the user is "available" for messages).
+    ping(ms) {
+        return new Promise((resolve, reject) => {
+            this.conn.sendIQ(
+                $iq({ type: 'get', to: opts.domain }).c('ping', { xmlns: 'urn:xmpp:ping' }),
+                () => resolve(),
+                (err) => reject(new Error(err ? `ping failed: ${Strophe.serialize(err)}` : `ping timed out`)),
+                ms,
+            );
+        });
+    }
+
+    async sendAll(n, intervalMs) {
+        for (let i = 1; i <= n; i++) {
+            this.conn.send(
+                $msg({ to: this.other.bare, type: 'chat', id: messageId(this.name, i) })
+                    .c('body')
+                    .t(messageBody(this.name, this.other.name, i, n)),
+            );
+            if (intervalMs > 0) await sleep(intervalMs);
+        }
+        // Without an interval the stanzas sit in Strophe's queue until its next
+        // idle tick; flush so that all of them leave right away.
+        this.conn.flush();
+    }
+
+    logout(ms) {
+        const result = this.waitStatus('DISCONNECTED', [], ms);
+        this.conn.disconnect('e2e test done');
+        return result;
+    }
+
+    transitionsText() {
+        return this.transitions.map(([t, s, c]) => `${this.name} ${t} ${s}${c ? ` (${c})` : ''}`).join('\n');
+    }
+}
+
+// A random run id keeps bodies of this run apart from anything else.
+const runId = randomBytes(4).toString('hex');
+const messageId = (from, i) => `${from}-${runId}-${i}`;
+// The body exercises XML escaping and UTF-8 on the way through the CM.
+const messageBody = (from, to, i, n) => `${i}/${n} from ${from} to ${to} run=${runId} <&>"' é✓`;
+
+// Verify what `rx` received from `tx`: exactly n messages, in order, once each,
+// bodies intact. Returns [ok, details].
+function verifyReceived(rx, tx, n) {
+    const fromPeer = rx.received.filter((m) => m.from === tx.bare);
+    const others = rx.received.length - fromPeer.length;
+    const problems = [];
+    const seen = new Map(); // index -> count
+    const order = [];
+    for (const m of fromPeer) {
+        const match = /^(\d+)\//.exec(m.body);
+        const idx = match ? Number(match[1]) : NaN;
+        if (!match || idx < 1 || idx > n || m.body !== messageBody(tx.name, rx.name, idx, n)) {
+            problems.push(`unexpected body: ${JSON.stringify(m.body)}`);
+            continue;
+        }
+        if (m.id !== messageId(tx.name, idx)) problems.push(`message ${idx} has id ${JSON.stringify(m.id)}`);
+        seen.set(idx, (seen.get(idx) ?? 0) + 1);
+        order.push(idx);
+    }
+    const missing = [];
+    const dups = [];
+    for (let i = 1; i <= n; i++) {
+        const c = seen.get(i) ?? 0;
+        if (c === 0) missing.push(i);
+        if (c > 1) dups.push(`${i}x${c}`);
+    }
+    const outOfOrder = [];
+    for (let k = 1; k < order.length; k++) {
+        if (order[k] <= order[k - 1]) outOfOrder.push(`${order[k - 1]} before ${order[k]}`);
+    }
+    if (missing.length) problems.push(`missing: ${summarize(missing)}`);
+    if (dups.length) problems.push(`duplicates: ${dups.slice(0, 20).join(', ')}`);
+    if (outOfOrder.length) problems.push(`out of order: ${outOfOrder.slice(0, 10).join('; ')}`);
+    if (others) problems.push(`also ${others} message(s) from other senders`);
+    if (problems.length && order.length) problems.push(`arrival order: ${order.join(',')}`);
+    return [problems.length === 0, `${seen.size}/${n}`, problems.join('\n')];
+}
+
+// Compress [1,2,3,7,9,10] into "1-3,7,9-10".
+function summarize(nums) {
+    const parts = [];
+    for (let i = 0; i < nums.length; ) {
+        let j = i;
+        while (j + 1 < nums.length && nums[j + 1] === nums[j] + 1) j++;
+        parts.push(i === j ? `${nums[i]}` : `${nums[i]}-${nums[j]}`);
+        i = j + 1;
+    }
+    return parts.join(',');
+}
+
+// ---- the test ---------------------------------------------------------------
+
+const [a, b] = opts.users.map((u) => new Client(u));
+a.other = b;
+b.other = a;
+const clients = [a, b];
+
+function printDiagnostics() {
+    console.log('# Strophe status transitions:');
+    for (const c of clients) for (const line of c.transitionsText().split('\n')) if (line) console.log(`#   ${line}`);
+    if (!opts.verbose && diag.length) {
+        console.log(`# last ${Math.min(diag.length, 60)} diagnostic lines (--verbose for all):`);
+        for (const line of diag.slice(-60)) console.log(`#   ${line}`);
+    }
+}
+
+function finish() {
+    console.log(`${passed} passed, ${failed} failed`);
+    if (failed) printDiagnostics();
+    // jsdom keeps sockets alive; do not wait for them.
+    process.exit(failed ? 1 : 0);
+}
+
+// Everything is bounded by --timeout.
+const deadline = t0 + opts.timeoutMs;
+const remaining = () => Math.max(0, deadline - Date.now());
+const overall = setTimeout(() => {
+    check(false, `finished within --timeout ${opts.timeoutMs / 1000}s`, 'the run was cut off by the overall timeout');
+    finish();
+}, opts.timeoutMs);
+
+async function main() {
+    console.log(`# BOSH ${opts.url} domain=${opts.domain} messages=${opts.messages} run=${runId}`);
+
+    // 1. Log in both users at the same time (SASL, stream restart, bind).
+    const logins = await Promise.allSettled(clients.map((c) => c.login(remaining())));
+    let allIn = true;
+    logins.forEach((r, i) => {
+        const c = clients[i];
+        const mech = c.conn._sasl_mechanism?.mechname ?? '?';
+        const jid = c.conn.jid ?? '';
+        const good =
+            r.status === 'fulfilled' && Strophe.getBareJidFromJid(jid) === c.bare && !!Strophe.getResourceFromJid(jid);
+        const ok = check(
+            good,
+            good ? `${c.name} logged in as ${jid} (SASL ${mech}) [${elapsed()}]` : `${c.name} logged in`,
+            r.status === 'rejected' ? r.reason.message : `bound JID is ${jid}`,
+        );
+        allIn = allIn && ok;
+    });
+    if (!allIn) return;
+
+    // 2. Initial presence, then a ping round trip so the presence is known to
+    //    have been processed before anyone sends to this user.
+    const pres = await Promise.allSettled(
+        clients.map((c) => {
+            c.conn.send($pres());
+            return c.ping(Math.min(remaining(), 15000));
+        }),
+    );
+    let allAvailable = true;
+    pres.forEach((r, i) => {
+        const ok = check(
+            r.status === 'fulfilled',
+            `${clients[i].name} sent initial presence (ping answered) [${elapsed()}]`,
+            r.reason?.message,
+        );
+        allAvailable = allAvailable && ok;
+    });
+    if (!allAvailable) return;
+
+    // 3. Both send N numbered messages to the other, concurrently.
+    const n = opts.messages;
+    const sendStart = Date.now();
+    await Promise.all(clients.map((c) => c.sendAll(n, opts.intervalMs)));
+    trace(`all ${2 * n} messages queued in ${Date.now() - sendStart} ms`);
+
+    // 4. Wait until both have all of them (or time runs out, keeping some
+    //    time for the logout), then a short grace period to catch duplicates.
+    const reserveMs = Math.min(8000, opts.timeoutMs / 4);
+    const complete = () => clients.every((c) => c.received.filter((m) => m.from === c.other.bare).length >= n);
+    while (!complete() && remaining() > reserveMs) await sleep(20);
+    const deliveryMs = Date.now() - sendStart;
+    await sleep(Math.min(300, Math.max(0, remaining() - reserveMs)));
+
+    for (const rx of clients) {
+        const [ok, count, details] = verifyReceived(rx, rx.other, n);
+        check(
+            ok,
+            `${rx.name} received ${count} from ${rx.other.name} in order, exactly once, bodies intact [${deliveryMs} ms]`,
+            details,
+        );
+    }
+    for (const c of clients) {
+        check(c.errors.length === 0, `${c.name} got no error stanzas`, c.errors.slice(0, 5).join('\n'));
+    }
+
+    // 5. Clean logout: Strophe sends unavailable presence with a terminate
+    //    body; a clean end is DISCONNECTED without CONNTIMEOUT/CONNFAIL.
+    const logouts = await Promise.allSettled(clients.map((c) => c.logout(Math.max(1000, remaining() - 200))));
+    logouts.forEach((r, i) => {
+        const c = clients[i];
+        const after = c.transitions.slice(c.transitions.findIndex(([, s]) => s === 'DISCONNECTING'));
+        const bad = after.filter(([, s]) => ['CONNTIMEOUT', 'CONNFAIL', 'ERROR'].includes(s));
+        check(
+            r.status === 'fulfilled' && bad.length === 0,
+            `${c.name} disconnected cleanly (DISCONNECTED) [${elapsed()}]`,
+            r.status === 'rejected' ? r.reason.message : `saw ${bad.map(([, s, cond]) => s + (cond ? `(${cond})` : '')).join(', ')}`,
+        );
+    });
+}
+
+// After an early stop, log out whoever is still logged in (best effort, not
+// a check), so that no session is left behind on the connection manager.
+async function cleanup() {
+    const open = clients.filter((c) => c.conn.connected && !c.conn.disconnecting);
+    if (!open.length) return;
+    trace(`cleanup: logging out ${open.map((c) => c.name).join(', ')}`);
+    await Promise.allSettled(open.map((c) => c.logout(Math.min(3000, remaining()))));
+}
+
+main()
+    .catch((e) => check(false, 'test ran without an exception', e.stack ?? String(e)))
+    .then(cleanup)
+    .catch(() => {})
+    .finally(() => {
+        clearTimeout(overall);
+        finish();
+    });
