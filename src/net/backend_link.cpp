@@ -1,0 +1,194 @@
+#include "net/backend_link.h"
+
+#include <cstring>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/util.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+namespace boshd::net {
+
+namespace {
+
+constexpr int kBevOptions = BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS;
+// How long close() waits for the last bytes (</stream:stream>) to drain.
+constexpr timeval kCloseTimeout{5, 0};
+
+} // namespace
+
+BackendLink::BackendLink(event_base* base, evdns_base* dns, const TlsClientContext* tls,
+                         bosh::LinkId id, std::shared_ptr<const bosh::Route> route,
+                         BackendHandler& handler)
+    : base_(base), dns_(dns), tls_(tls), id_(id), route_(std::move(route)), handler_(handler),
+      deferred_(event_new(base, -1, 0, &BackendLink::on_deferred_failure, this)) {}
+
+void BackendLink::connect() {
+    state_ = State::Connecting;
+    if (route_->tls == bosh::TlsMode::Direct) {
+        SslPtr ssl = tls_ ? tls_->new_ssl(*route_) : SslPtr();
+        if (!ssl) {
+            return fail("cannot create a TLS session");
+        }
+        bev_.reset(bufferevent_openssl_socket_new(base_, -1, ssl.release(),
+                                                  BUFFEREVENT_SSL_CONNECTING, kBevOptions));
+    } else {
+        bev_.reset(bufferevent_socket_new(base_, -1, kBevOptions));
+    }
+    if (!bev_) {
+        return fail("cannot create a socket");
+    }
+    bufferevent_setcb(bev_.get(), &BackendLink::on_read, nullptr, &BackendLink::on_event, this);
+    bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+    // Asynchronous resolution through evdns; numeric hosts skip DNS.
+    if (bufferevent_socket_connect_hostname(bev_.get(), dns_, AF_UNSPEC, route_->host.c_str(),
+                                            route_->port) != 0) {
+        fail("cannot start connecting to " + route_->host);
+    }
+}
+
+void BackendLink::write(std::string_view bytes) {
+    if (bev_ &&
+        (state_ == State::Connecting || state_ == State::Open || state_ == State::Handshaking)) {
+        bufferevent_write(bev_.get(), bytes.data(), bytes.size());
+    }
+}
+
+void BackendLink::start_tls() {
+    if (state_ != State::Open || !tls_) {
+        return fail("STARTTLS is not possible on this link");
+    }
+    SslPtr ssl = tls_->new_ssl(*route_);
+    if (!ssl) {
+        return fail("cannot create a TLS session");
+    }
+    // The filter takes the plain bufferevent over (BEV_OPT_CLOSE_ON_FREE frees
+    // it with the filter).
+    bufferevent* plain = bev_.release();
+    bev_.reset(bufferevent_openssl_filter_new(base_, plain, ssl.release(),
+                                              BUFFEREVENT_SSL_CONNECTING, kBevOptions));
+    if (!bev_) {
+        bufferevent_free(plain);
+        return fail("cannot start TLS");
+    }
+    state_ = State::Handshaking;
+    bufferevent_setcb(bev_.get(), &BackendLink::on_read, nullptr, &BackendLink::on_event, this);
+    bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+}
+
+void BackendLink::close() {
+    if (state_ == State::Closing || state_ == State::Dead) {
+        return;
+    }
+    state_ = State::Closing;
+    if (!bev_ || evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) {
+        return finish();
+    }
+    bufferevent_disable(bev_.get(), EV_READ);
+    bufferevent_set_timeouts(bev_.get(), nullptr, &kCloseTimeout);
+    bufferevent_setcb(bev_.get(), nullptr, &BackendLink::on_write, &BackendLink::on_event, this);
+}
+
+void BackendLink::finish() {
+    state_ = State::Dead;
+    if (bev_) {
+        bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
+    }
+    handler_.on_link_done(id_);
+}
+
+void BackendLink::fail(std::string reason) {
+    // Never report from inside a call the engine made (connect, start_tls):
+    // the report goes through the event loop.
+    state_ = State::Dead;
+    if (bev_) {
+        bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
+    }
+    deferred_reason_ = std::move(reason);
+    event_active(deferred_.get(), EV_TIMEOUT, 0);
+}
+
+void BackendLink::on_deferred_failure(int, short, void* self) {
+    auto* link = static_cast<BackendLink*>(self);
+    link->handler_.on_backend_closed(link->id_, link->deferred_reason_);
+    link->handler_.on_link_done(link->id_);
+}
+
+void BackendLink::on_read(bufferevent* bev, void* self) {
+    auto* link = static_cast<BackendLink*>(self);
+    evbuffer* in = bufferevent_get_input(bev);
+    // Hand each contiguous chunk to the engine without copying; it may close
+    // the link meanwhile (destruction is deferred, so |link| stays valid).
+    while (evbuffer_get_length(in) > 0 &&
+           (link->state_ == State::Open || link->state_ == State::Handshaking)) {
+        evbuffer_iovec chunk{};
+        if (evbuffer_peek(in, -1, nullptr, &chunk, 1) < 1) {
+            break;
+        }
+        link->handler_.on_backend_data(
+            link->id_, std::string_view(static_cast<const char*>(chunk.iov_base), chunk.iov_len));
+        evbuffer_drain(in, chunk.iov_len);
+    }
+}
+
+void BackendLink::on_write(bufferevent* bev, void* self) {
+    auto* link = static_cast<BackendLink*>(self);
+    if (link->state_ == State::Closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+        link->finish();
+    }
+}
+
+void BackendLink::on_event(bufferevent*, short what, void* self) {
+    static_cast<BackendLink*>(self)->handle_event(what);
+}
+
+void BackendLink::handle_event(short what) {
+    if (state_ == State::Closing) {
+        return finish(); // timeout or error while draining: nothing more to do
+    }
+    if (state_ == State::Dead) {
+        return;
+    }
+    if (what & BEV_EVENT_CONNECTED) {
+        if (state_ == State::Connecting) {
+            state_ = State::Open;
+            return handler_.on_backend_connected(id_);
+        }
+        if (state_ == State::Handshaking) {
+            state_ = State::Open;
+            return handler_.on_backend_tls_ready(id_);
+        }
+        return;
+    }
+    const std::string reason = error_reason(what);
+    state_ = State::Dead;
+    bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
+    handler_.on_backend_closed(id_, reason);
+    handler_.on_link_done(id_);
+}
+
+std::string BackendLink::error_reason(short what) const {
+    const std::string where = route_->host + ":" + std::to_string(route_->port);
+    if (what & BEV_EVENT_EOF) {
+        return "connection to " + where + " closed by the server";
+    }
+    if (const int dns = bufferevent_socket_get_dns_error(bev_.get()); dns != 0) {
+        return "cannot resolve " + route_->host + ": " + evutil_gai_strerror(dns);
+    }
+    if (route_->tls == bosh::TlsMode::Direct || state_ == State::Handshaking) {
+        const unsigned long err = bufferevent_get_openssl_error(bev_.get());
+        ssl_st* ssl = bufferevent_openssl_get_ssl(bev_.get());
+        if (err != 0 || (ssl && SSL_get_verify_result(ssl) != X509_V_OK)) {
+            return "TLS with " + where + " failed: " + TlsClientContext::failure_reason(ssl, err);
+        }
+    }
+    const int err = EVUTIL_SOCKET_ERROR();
+    if (what & BEV_EVENT_TIMEOUT) {
+        return "connection to " + where + " timed out";
+    }
+    return "connection to " + where + " failed: " + (err ? std::strerror(err) : "unknown error");
+}
+
+} // namespace boshd::net

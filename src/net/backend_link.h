@@ -1,0 +1,70 @@
+// One TCP connection to an XMPP server, owned by the server wiring and named
+// by a LinkId: plain, direct TLS, or upgraded with STARTTLS when the engine
+// asks. Bytes in and out only; the XMPP stream itself is the engine's.
+#pragma once
+
+#include "bosh/ids.h"
+#include "bosh/route.h"
+#include "net/ev.h"
+#include "net/tls_client.h"
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace boshd::net {
+
+class BackendHandler {
+public:
+    virtual ~BackendHandler() = default;
+    virtual void on_backend_connected(bosh::LinkId link) = 0;
+    virtual void on_backend_tls_ready(bosh::LinkId link) = 0;
+    virtual void on_backend_data(bosh::LinkId link, std::string_view bytes) = 0;
+    // The connection failed or closed on its own; the link is dead.
+    virtual void on_backend_closed(bosh::LinkId link, std::string_view reason) = 0;
+    // The link is finished (after close() drained, or after a failure) and
+    // may be destroyed, later than this call.
+    virtual void on_link_done(bosh::LinkId link) = 0;
+};
+
+class BackendLink {
+public:
+    // |tls| is required for routes with TLS and must outlive the link.
+    BackendLink(event_base* base, evdns_base* dns, const TlsClientContext* tls, bosh::LinkId id,
+                std::shared_ptr<const bosh::Route> route, BackendHandler& handler);
+
+    BackendLink(const BackendLink&) = delete;
+    BackendLink& operator=(const BackendLink&) = delete;
+
+    void connect();
+    void write(std::string_view bytes);
+    // After <proceed/>: put TLS on the connection (RFC 6120 §5.4.3.3).
+    void start_tls();
+    // Flush what was written, then close; bounded by a write timeout.
+    void close();
+
+private:
+    enum class State { Idle, Connecting, Open, Handshaking, Closing, Dead };
+
+    static void on_read(bufferevent* bev, void* self);
+    static void on_write(bufferevent* bev, void* self);
+    static void on_event(bufferevent* bev, short what, void* self);
+    static void on_deferred_failure(int, short, void* self);
+    void handle_event(short what);
+    void fail(std::string reason);
+    void finish();
+    std::string error_reason(short what) const;
+
+    event_base* base_;
+    evdns_base* dns_;
+    const TlsClientContext* tls_;
+    bosh::LinkId id_;
+    std::shared_ptr<const bosh::Route> route_;
+    BackendHandler& handler_;
+    BufferEventPtr bev_;
+    EventPtr deferred_;
+    std::string deferred_reason_;
+    State state_ = State::Idle;
+};
+
+} // namespace boshd::net

@@ -1,0 +1,60 @@
+// One HTTP request boshd has not answered yet, and the one place that touches
+// an evhttp_request after the request callback returned. libevent 2.1.12 has
+// traps around deferred replies (ARCHITECTURE §1.4, §3.4); they all live here.
+//
+// Contract: exactly one of
+//   - complete(): boshd answers; the request is gone afterwards;
+//   - the client goes away: on_gone(id) is called once, the request is gone.
+// Either way request() is null afterwards. The owner destroys the object
+// later, never from inside on_gone (destruction is deferred to a reaper).
+#pragma once
+
+#include "bosh/ids.h"
+#include "net/ev.h"
+
+#include <functional>
+#include <string_view>
+
+struct evhttp_request;
+struct evhttp_connection;
+struct evkeyvalq;
+
+namespace boshd::net {
+
+class HeldRequest {
+public:
+    using GoneFn = std::function<void(bosh::RequestId)>;
+
+    // Watches |req|'s connection: the close callback (libevent frees the
+    // connection) and, where the backend supports it, EV_CLOSED on the socket
+    // (a client FIN is otherwise not noticed while a request is held, because
+    // evhttp stops reading: 2.1.12 http.c, evhttp_handle_request).
+    HeldRequest(event_base* base, evhttp_request* req, bosh::RequestId id, GoneFn on_gone);
+    ~HeldRequest();
+
+    HeldRequest(const HeldRequest&) = delete;
+    HeldRequest& operator=(const HeldRequest&) = delete;
+
+    bool alive() const { return req_ != nullptr; }
+    bosh::RequestId id() const { return id_; }
+    evhttp_request* request() const { return req_; }
+    evkeyvalq* output_headers() const;
+
+    // Sends |status| with |body| (Content-Length is set by evhttp; never
+    // chunked: C124-5-06). Headers must already be on output_headers().
+    void complete(int status, std::string_view reason, std::string_view body);
+
+private:
+    static void on_connection_close(evhttp_connection* evcon, void* self);
+    static void on_socket_closed(int fd, short what, void* self);
+    void disarm();
+    void gone();
+
+    evhttp_request* req_;
+    evhttp_connection* evcon_;
+    bosh::RequestId id_;
+    GoneFn on_gone_;
+    EventPtr closed_watch_;
+};
+
+} // namespace boshd::net

@@ -1,0 +1,253 @@
+#include "net/http_frontend.h"
+
+#include "bosh/condition.h"
+
+#include <algorithm>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdexcept>
+#include <string>
+#include <sys/socket.h>
+
+namespace boshd::net {
+
+namespace {
+
+// Bodies between http.max_body_size and this many times it get a BOSH answer
+// and a log line; larger ones are refused by evhttp itself (413, connection
+// closed) before any byte is buffered past this bound.
+constexpr long kTransportBodyFactor = 4;
+constexpr int kPreflightMaxAgeSeconds = 86400;
+
+constexpr std::string_view kInfoPage =
+    "<!DOCTYPE html>\n<html><head><title>boshd</title></head><body>\n"
+    "<p>boshd: a BOSH (XEP-0124, XEP-0206) connection manager. XMPP clients POST "
+    "&lt;body/&gt; documents to this URL.</p>\n</body></html>\n";
+
+std::string_view reason_phrase(int status) {
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Payload Too Large";
+    default:
+        return "Error";
+    }
+}
+
+void set_nodelay(evhttp_request* req) {
+    // Each reply goes out in one piece, headers with body (PEERS.md: Strophe
+    // handles replies in arrival order).
+    auto* evcon = evhttp_request_get_connection(req);
+    if (!evcon) {
+        return;
+    }
+    const int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+    const int one = 1;
+    if (fd >= 0) {
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+}
+
+std::string peer_of(evhttp_request* req) {
+    auto* evcon = evhttp_request_get_connection(req);
+    if (!evcon) {
+        return "-";
+    }
+    char* host = nullptr;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evcon, &host, &port);
+    return std::string(host ? host : "-") + ":" + std::to_string(port);
+}
+
+} // namespace
+
+HttpFrontend::HttpFrontend(event_base* base, const svc::HttpConfig& config, HttpHandler& handler,
+                           const util::Logger& log)
+    : base_(base), config_(config), handler_(handler), log_(log), http_(evhttp_new(base)),
+      reaper_(event_new(base, -1, 0, &HttpFrontend::on_reap, this)) {
+    if (!http_ || !reaper_) {
+        throw std::runtime_error("cannot create the HTTP server");
+    }
+    // Every method reaches our callback, so that the answer to an unknown one
+    // is a 405 with Allow, written by us.
+    evhttp_set_allowed_methods(http_.get(), EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                                EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                                EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+                                                EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_max_body_size(http_.get(),
+                             static_cast<ev_ssize_t>(config.max_body_size) * kTransportBodyFactor);
+    // Reading a request and idle keep-alive connections; never a held request,
+    // since evhttp does not read while we hold one.
+    evhttp_set_timeout(http_.get(), static_cast<int>(config.idle_timeout.count()));
+    evhttp_set_gencb(http_.get(), &HttpFrontend::on_request, this);
+}
+
+HttpFrontend::~HttpFrontend() {
+    graveyard_.clear();
+    held_.clear();
+    http_.reset(); // frees connections, and with them any request still queued
+}
+
+std::uint16_t HttpFrontend::listen() {
+    bound_ = evhttp_bind_socket_with_handle(http_.get(), config_.listen_host.c_str(),
+                                            config_.listen_port);
+    if (!bound_) {
+        throw std::runtime_error("cannot listen on " + config_.listen_host + ":" +
+                                 std::to_string(config_.listen_port));
+    }
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    getsockname(evhttp_bound_socket_get_fd(bound_), reinterpret_cast<sockaddr*>(&addr), &len);
+    if (addr.ss_family == AF_INET6) {
+        return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    }
+    return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
+
+void HttpFrontend::stop_listening() {
+    if (bound_) {
+        evhttp_del_accept_socket(http_.get(), bound_);
+        bound_ = nullptr;
+    }
+}
+
+void HttpFrontend::on_request(evhttp_request* req, void* self) {
+    static_cast<HttpFrontend*>(self)->handle(req);
+}
+
+void HttpFrontend::handle(evhttp_request* req) {
+    const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
+    const char* path = uri ? evhttp_uri_get_path(uri) : nullptr;
+    if (!path || config_.path != path) {
+        return reply_now(req, 404, "Not Found", "text/plain; charset=utf-8", "not found\n");
+    }
+    switch (evhttp_request_get_command(req)) {
+    case EVHTTP_REQ_POST:
+        return handle_post(req);
+    case EVHTTP_REQ_OPTIONS:
+        // CORS preflight (P124-03): browsers on another origin ask first.
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Access-Control-Allow-Methods",
+                          "POST, GET, OPTIONS");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Access-Control-Allow-Headers",
+                          "Content-Type");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Access-Control-Max-Age",
+                          std::to_string(kPreflightMaxAgeSeconds).c_str());
+        return reply_now(req, 200, "OK", "text/plain; charset=utf-8", "");
+    case EVHTTP_REQ_GET:
+    case EVHTTP_REQ_HEAD:
+        return reply_now(req, 200, "OK", "text/html; charset=utf-8", kInfoPage);
+    default:
+        // C124-5-04: BOSH is POST; nothing else ever creates a session.
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+                          "POST, GET, HEAD, OPTIONS");
+        return reply_now(req, 405, "Method Not Allowed", "text/plain; charset=utf-8",
+                         "method not allowed\n");
+    }
+}
+
+void HttpFrontend::handle_post(evhttp_request* req) {
+    evbuffer* in = evhttp_request_get_input_buffer(req);
+    const std::size_t size = evbuffer_get_length(in);
+    if (size > config_.max_body_size) {
+        log_.notice("request.rejected",
+                    {{"peer", peer_of(req)},
+                     {"condition", bosh::to_string(bosh::Condition::PolicyViolation)},
+                     {"reason", "body over http.max_body_size"},
+                     {"bytes", size}});
+        return reply_now(req, 413, "Payload Too Large", bosh::kDefaultContentType,
+                         bosh::BodyBuilder().terminate(bosh::Condition::PolicyViolation).finish());
+    }
+    const auto* data = reinterpret_cast<const char*>(evbuffer_pullup(in, -1));
+    const std::string_view body(data ? data : "", size);
+    const bosh::RequestId id{next_request_++};
+    set_nodelay(req);
+    if (log_.enabled(util::LogLevel::Debug)) {
+        log_.debug("http.request",
+                   {{"req", bosh::value_of(id)}, {"peer", peer_of(req)}, {"bytes", size}});
+    }
+    held_.emplace(id, std::make_unique<HeldRequest>(
+                          base_, req, id, [this](bosh::RequestId gone) { on_gone(gone); }));
+    handler_.on_bosh_request(id, body);
+}
+
+void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
+    auto it = held_.find(id);
+    if (it == held_.end()) {
+        return;
+    }
+    HeldRequest& h = *it->second;
+    if (h.alive()) {
+        add_common_headers(h.request(), reply.content_type);
+        h.complete(reply.status, reason_phrase(reply.status), reply.body);
+    }
+    held_.erase(it);
+}
+
+void HttpFrontend::reply_now(evhttp_request* req, int status, std::string_view reason,
+                             std::string_view content_type, std::string_view body) {
+    add_common_headers(req, content_type);
+    EvBufferPtr buf(evbuffer_new());
+    evbuffer_add(buf.get(), body.data(), body.size());
+    evhttp_send_reply(req, status, std::string(reason).c_str(), buf.get());
+}
+
+void HttpFrontend::add_common_headers(evhttp_request* req, std::string_view content_type) const {
+    auto* headers = evhttp_request_get_output_headers(req);
+    evhttp_add_header(headers, "Content-Type", std::string(content_type).c_str());
+    evhttp_add_header(headers, "Cache-Control", "no-store"); // P124-02
+    evhttp_add_header(headers, "X-Accel-Buffering", "no");   // nginx must not buffer long polls
+    add_cors_headers(req);
+}
+
+void HttpFrontend::add_cors_headers(evhttp_request* req) const {
+    const char* origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
+    if (!origin || config_.cors_origins.empty()) {
+        return;
+    }
+    auto* headers = evhttp_request_get_output_headers(req);
+    const auto& allowed = config_.cors_origins;
+    if (std::find(allowed.begin(), allowed.end(), "*") != allowed.end()) {
+        evhttp_add_header(headers, "Access-Control-Allow-Origin", "*");
+        return;
+    }
+    std::string lowered(origin);
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    // The reply depends on the Origin header, so caches must key on it.
+    evhttp_add_header(headers, "Vary", "Origin");
+    if (std::find(allowed.begin(), allowed.end(), lowered) != allowed.end()) {
+        evhttp_add_header(headers, "Access-Control-Allow-Origin", origin);
+    }
+}
+
+void HttpFrontend::on_gone(bosh::RequestId id) {
+    auto it = held_.find(id);
+    if (it == held_.end()) {
+        return;
+    }
+    graveyard_.push_back(std::move(it->second));
+    held_.erase(it);
+    event_active(reaper_.get(), EV_TIMEOUT, 0);
+    log_.debug("http.gone", {{"req", bosh::value_of(id)}});
+    handler_.on_request_gone(id);
+}
+
+void HttpFrontend::on_reap(int, short, void* self) {
+    static_cast<HttpFrontend*>(self)->graveyard_.clear();
+}
+
+} // namespace boshd::net

@@ -1,0 +1,79 @@
+// The HTTP side of boshd on libevent's evhttp: one listener, the BOSH path,
+// CORS, and the requests held for the engine. It turns HTTP into calls on an
+// HttpHandler and completes requests when told to; it knows nothing of BOSH
+// beyond the headers every reply carries.
+#pragma once
+
+#include "bosh/ids.h"
+#include "bosh/reply.h"
+#include "net/ev.h"
+#include "net/held_request.h"
+#include "svc/config.h"
+#include "util/log.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+struct evhttp_bound_socket;
+struct evhttp_request;
+
+namespace boshd::net {
+
+class HttpHandler {
+public:
+    virtual ~HttpHandler() = default;
+    // A POST on the BOSH path; |body| is valid during the call. The handler
+    // answers through HttpFrontend::respond, now or later.
+    virtual void on_bosh_request(bosh::RequestId id, std::string_view body) = 0;
+    // The client of a request not yet answered went away.
+    virtual void on_request_gone(bosh::RequestId id) = 0;
+};
+
+class HttpFrontend {
+public:
+    HttpFrontend(event_base* base, const svc::HttpConfig& config, HttpHandler& handler,
+                 const util::Logger& log);
+    ~HttpFrontend();
+
+    HttpFrontend(const HttpFrontend&) = delete;
+    HttpFrontend& operator=(const HttpFrontend&) = delete;
+
+    // Binds the listener; returns the port (useful with port 0). Throws
+    // std::runtime_error when the address cannot be bound.
+    std::uint16_t listen();
+    // Stops accepting connections (graceful shutdown); held requests stay.
+    void stop_listening();
+
+    // Completes request |id| with |reply|; ignored when the request is gone.
+    void respond(bosh::RequestId id, const bosh::Reply& reply);
+
+    std::size_t held() const { return held_.size(); }
+
+private:
+    static void on_request(evhttp_request* req, void* self);
+    static void on_reap(int, short, void* self);
+    void handle(evhttp_request* req);
+    void handle_post(evhttp_request* req);
+    void reply_now(evhttp_request* req, int status, std::string_view reason,
+                   std::string_view content_type, std::string_view body);
+    void add_common_headers(evhttp_request* req, std::string_view content_type) const;
+    void add_cors_headers(evhttp_request* req) const;
+    void on_gone(bosh::RequestId id);
+
+    event_base* base_;
+    const svc::HttpConfig& config_;
+    HttpHandler& handler_;
+    const util::Logger& log_;
+    EvHttpPtr http_;
+    evhttp_bound_socket* bound_ = nullptr;
+    std::uint64_t next_request_ = 1;
+    std::unordered_map<bosh::RequestId, std::unique_ptr<HeldRequest>, bosh::IdHash> held_;
+    // Requests whose client left, destroyed after the callback stack unwinds.
+    std::vector<std::unique_ptr<HeldRequest>> graveyard_;
+    EventPtr reaper_;
+};
+
+} // namespace boshd::net

@@ -1,0 +1,232 @@
+#include "svc/server.h"
+
+#include "net/clock.h"
+
+#include <csignal>
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <stdexcept>
+
+namespace boshd::svc {
+
+namespace {
+
+// After the shutdown answers are out and every XMPP stream is closed, leave
+// the loop a moment to flush the last HTTP replies; never wait past the grace.
+constexpr timeval kFlushDelay{0, 250 * 1000};
+constexpr timeval kShutdownGrace{5, 0};
+
+timeval to_timeval(util::Duration d) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+    return timeval{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+}
+
+// A copy of |event| whose bytes live in |storage| (for events queued while
+// the engine is busy).
+bosh::Event own(const bosh::Event& event, std::string& storage) {
+    if (const auto* r = std::get_if<bosh::RequestArrived>(&event)) {
+        storage.assign(r->body);
+        return bosh::RequestArrived{r->id, storage};
+    }
+    if (const auto* d = std::get_if<bosh::BackendData>(&event)) {
+        storage.assign(d->bytes);
+        return bosh::BackendData{d->link, storage};
+    }
+    if (const auto* c = std::get_if<bosh::BackendClosed>(&event)) {
+        storage.assign(c->reason);
+        return bosh::BackendClosed{c->link, storage};
+    }
+    return event;
+}
+
+bosh::RouteTable route_table(const Config& config) {
+    return bosh::RouteTable(config.routes);
+}
+
+} // namespace
+
+Server::Server(const Config& config, const util::Logger& log, util::Random& random)
+    : config_(config), log_(log), base_(event_base_new()),
+      dns_(base_ ? evdns_base_new(base_.get(), EVDNS_BASE_INITIALIZE_NAMESERVERS) : nullptr),
+      engine_(config.limits, route_table(config), random, log) {
+    if (!base_ || !dns_) {
+        throw std::runtime_error("cannot create the event loop or the DNS resolver");
+    }
+    for (const auto& route : config.routes) {
+        if (route.tls != bosh::TlsMode::None) {
+            tls_.emplace(route.domain, std::make_unique<net::TlsClientContext>(route));
+        }
+        if (route.tls != bosh::TlsMode::None && !route.tls_verify) {
+            log_.warning("config.tls_verify_off", {{"domain", route.domain}});
+        }
+    }
+    http_ = std::make_unique<net::HttpFrontend>(base_.get(), config.http, *this, log);
+    timer_.reset(event_new(base_.get(), -1, 0, &Server::on_timer, this));
+    reaper_.reset(event_new(base_.get(), -1, 0, &Server::on_reap, this));
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+        signals_.emplace_back(evsignal_new(base_.get(), sig, &Server::on_signal, this));
+        evsignal_add(signals_.back().get(), nullptr);
+    }
+}
+
+Server::~Server() {
+    // Links and requests go before the loop they are registered with.
+    links_.clear();
+    dead_links_.clear();
+    http_.reset();
+}
+
+std::uint16_t Server::listen() {
+    return http_->listen();
+}
+
+void Server::run() {
+    event_base_dispatch(base_.get());
+}
+
+void Server::on_bosh_request(bosh::RequestId id, std::string_view body) {
+    dispatch(bosh::RequestArrived{id, body});
+}
+void Server::on_request_gone(bosh::RequestId id) {
+    dispatch(bosh::RequestAborted{id});
+}
+void Server::on_backend_connected(bosh::LinkId link) {
+    dispatch(bosh::BackendConnected{link});
+}
+void Server::on_backend_tls_ready(bosh::LinkId link) {
+    dispatch(bosh::BackendTlsReady{link});
+}
+void Server::on_backend_data(bosh::LinkId link, std::string_view bytes) {
+    dispatch(bosh::BackendData{link, bytes});
+}
+void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
+    log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
+    dispatch(bosh::BackendClosed{link, reason});
+}
+
+void Server::on_link_done(bosh::LinkId id) {
+    auto it = links_.find(id);
+    if (it == links_.end()) {
+        return;
+    }
+    dead_links_.push_back(std::move(it->second));
+    links_.erase(it);
+    event_active(reaper_.get(), EV_TIMEOUT, 0);
+    maybe_exit();
+}
+
+void Server::dispatch(const bosh::Event& event) {
+    if (dispatching_) {
+        // An adapter reported something while an action was being applied:
+        // run it after this batch instead of re-entering the engine.
+        auto& q = queued_.emplace_back();
+        q.event = own(event, q.bytes);
+        return;
+    }
+    dispatching_ = true;
+    const bosh::Event* next = &event;
+    while (next) {
+        actions_.clear();
+        engine_.handle(*next, net::monotonic_now(), actions_);
+        for (const auto& action : actions_) {
+            apply(action);
+        }
+        if (next != &event) {
+            queued_.pop_front();
+        }
+        next = queued_.empty() ? nullptr : &queued_.front().event;
+    }
+    dispatching_ = false;
+    arm_timer();
+}
+
+void Server::apply(const bosh::Action& action) {
+    if (const auto* r = std::get_if<bosh::Respond>(&action)) {
+        http_->respond(r->id, *r->reply);
+    } else if (const auto* o = std::get_if<bosh::OpenBackend>(&action)) {
+        open_link(*o);
+    } else if (const auto* w = std::get_if<bosh::WriteBackend>(&action)) {
+        if (auto* l = link(w->link)) {
+            l->write(w->bytes);
+        }
+    } else if (const auto* s = std::get_if<bosh::StartTls>(&action)) {
+        if (auto* l = link(s->link)) {
+            l->start_tls();
+        }
+    } else if (const auto* c = std::get_if<bosh::CloseBackend>(&action)) {
+        if (auto* l = link(c->link)) {
+            l->close();
+        }
+    }
+}
+
+void Server::open_link(const bosh::OpenBackend& open) {
+    const net::TlsClientContext* tls = nullptr;
+    if (auto it = tls_.find(open.route->domain); it != tls_.end()) {
+        tls = it->second.get();
+    }
+    auto [it, inserted] =
+        links_.emplace(open.link, std::make_unique<net::BackendLink>(base_.get(), dns_.get(), tls,
+                                                                     open.link, open.route, *this));
+    it->second->connect();
+}
+
+net::BackendLink* Server::link(bosh::LinkId id) {
+    auto it = links_.find(id);
+    return it == links_.end() ? nullptr : it->second.get();
+}
+
+void Server::arm_timer() {
+    const auto next = engine_.next_deadline();
+    if (!next) {
+        evtimer_del(timer_.get());
+        return;
+    }
+    const auto delay = std::max(util::Duration::zero(),
+                                std::chrono::ceil<util::Duration>(*next - net::monotonic_now()));
+    const timeval tv = to_timeval(delay);
+    evtimer_add(timer_.get(), &tv);
+}
+
+void Server::on_timer(int, short, void* self) {
+    static_cast<Server*>(self)->dispatch(bosh::TimerDue{});
+}
+
+void Server::on_reap(int, short, void* self) {
+    static_cast<Server*>(self)->dead_links_.clear();
+}
+
+void Server::on_signal(int signal, short, void* self) {
+    auto* server = static_cast<Server*>(self);
+    if (signal == SIGHUP) {
+        // Configuration reload arrives with the production-service work;
+        // until then SIGHUP must not kill a running CM.
+        server->log_.notice("signal.ignored",
+                            {{"signal", "HUP"}, {"reason", "reload is not supported yet"}});
+        return;
+    }
+    if (server->shutting_down_) {
+        server->log_.notice("shutdown.forced", {});
+        event_base_loopbreak(server->base_.get());
+        return;
+    }
+    server->begin_shutdown(signal == SIGTERM ? "TERM" : "INT");
+}
+
+void Server::begin_shutdown(const char* why) {
+    shutting_down_ = true;
+    log_.notice("shutdown.begin", {{"signal", why}, {"sessions", engine_.session_count()}});
+    http_->stop_listening();
+    // C124-17.2-14: every session ends with system-shutdown.
+    dispatch(bosh::Shutdown{});
+    event_base_loopexit(base_.get(), &kShutdownGrace);
+    maybe_exit();
+}
+
+void Server::maybe_exit() {
+    if (shutting_down_ && links_.empty()) {
+        event_base_loopexit(base_.get(), &kFlushDelay);
+    }
+}
+
+} // namespace boshd::svc

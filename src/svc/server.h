@@ -1,0 +1,87 @@
+// The process's wiring: one event loop, the engine, the HTTP front end, the
+// backend links and the one deadline timer. Every libevent callback ends up
+// in dispatch(), which feeds the engine and applies what it returns.
+#pragma once
+
+#include "bosh/engine.h"
+#include "net/backend_link.h"
+#include "net/ev.h"
+#include "net/http_frontend.h"
+#include "net/tls_client.h"
+#include "svc/config.h"
+#include "util/log.h"
+#include "util/random.h"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace boshd::svc {
+
+class Server final : public net::HttpHandler, public net::BackendHandler {
+public:
+    // Throws std::runtime_error when an event loop, DNS resolver or TLS
+    // context cannot be set up.
+    Server(const Config& config, const util::Logger& log, util::Random& random);
+    ~Server() override;
+
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds the HTTP listener and returns its port. Throws on failure.
+    std::uint16_t listen();
+    // Runs until SIGTERM or SIGINT has been handled: every held request is
+    // answered with system-shutdown and every XMPP stream closed first.
+    void run();
+
+private:
+    // net::HttpHandler
+    void on_bosh_request(bosh::RequestId id, std::string_view body) override;
+    void on_request_gone(bosh::RequestId id) override;
+    // net::BackendHandler
+    void on_backend_connected(bosh::LinkId link) override;
+    void on_backend_tls_ready(bosh::LinkId link) override;
+    void on_backend_data(bosh::LinkId link, std::string_view bytes) override;
+    void on_backend_closed(bosh::LinkId link, std::string_view reason) override;
+    void on_link_done(bosh::LinkId link) override;
+
+    void dispatch(const bosh::Event& event);
+    void apply(const bosh::Action& action);
+    void open_link(const bosh::OpenBackend& open);
+    net::BackendLink* link(bosh::LinkId id);
+    void arm_timer();
+    void begin_shutdown(const char* why);
+    void maybe_exit();
+
+    static void on_timer(int, short, void* self);
+    static void on_signal(int signal, short, void* self);
+    static void on_reap(int, short, void* self);
+
+    struct QueuedEvent {
+        bosh::Event event;
+        std::string bytes; // owns what the event's string_view points to
+    };
+
+    const Config& config_;
+    const util::Logger& log_;
+    net::EventBasePtr base_;
+    net::EvDnsPtr dns_;
+    bosh::Engine engine_;
+    std::map<std::string, std::unique_ptr<net::TlsClientContext>> tls_; // by route domain
+    std::unique_ptr<net::HttpFrontend> http_;
+    std::unordered_map<bosh::LinkId, std::unique_ptr<net::BackendLink>, bosh::IdHash> links_;
+    std::vector<std::unique_ptr<net::BackendLink>> dead_links_;
+    net::EventPtr timer_;
+    net::EventPtr reaper_;
+    std::vector<net::EventPtr> signals_;
+    bosh::Actions actions_;
+    bool dispatching_ = false;
+    std::deque<QueuedEvent> queued_;
+    bool shutting_down_ = false;
+};
+
+} // namespace boshd::svc
