@@ -21,7 +21,8 @@ struct Limits {
     // Advertised `polling`: shortest interval between two empty requests
     // (C124-11-04, C124-12-03). Zero disables the check and is not advertised.
     util::Seconds polling{2};
-    // Sessions open at once; creation beyond it gets policy-violation.
+    // Sessions open at once; creation beyond it gets undefined-condition
+    // (no §17.2 condition fits a full server; policy-violation blames the client).
     std::size_t max_sessions = 10000;
     // Bytes of one stanza from the XMPP server; larger ends the session.
     std::size_t max_stanza_size = 256 * 1024;

@@ -118,19 +118,16 @@ void BackendLink::on_deferred_failure(int, short, void* self) {
 
 void BackendLink::on_read(bufferevent* bev, void* self) {
     auto* link = static_cast<BackendLink*>(self);
-    evbuffer* in = bufferevent_get_input(bev);
-    // Hand each contiguous chunk to the engine without copying; it may close
-    // the link meanwhile (destruction is deferred, so |link| stays valid).
-    while (evbuffer_get_length(in) > 0 &&
-           (link->state_ == State::Open || link->state_ == State::Handshaking)) {
-        evbuffer_iovec chunk{};
-        if (evbuffer_peek(in, -1, nullptr, &chunk, 1) < 1) {
-            break;
-        }
-        link->handler_.on_backend_data(
-            link->id_, std::string_view(static_cast<const char*>(chunk.iov_base), chunk.iov_len));
-        evbuffer_drain(in, chunk.iov_len);
+    if (link->state_ != State::Open) {
+        return;
     }
+    // Take the bytes out before the engine sees them: its answer may put TLS
+    // on this connection (STARTTLS), and the TLS filter must find the input
+    // empty, not the <proceed/> it is answering.
+    evbuffer* in = bufferevent_get_input(bev);
+    link->read_buf_.resize(evbuffer_get_length(in));
+    evbuffer_remove(in, link->read_buf_.data(), link->read_buf_.size());
+    link->handler_.on_backend_data(link->id_, link->read_buf_);
 }
 
 void BackendLink::on_write(bufferevent* bev, void* self) {

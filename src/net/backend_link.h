@@ -64,6 +64,7 @@ private:
     BufferEventPtr bev_;
     EventPtr deferred_;
     std::string deferred_reason_;
+    std::string read_buf_; // bytes being handed to the engine
     State state_ = State::Idle;
 };
 
