@@ -108,10 +108,10 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
     ++counters_.requests;
     auto body = xml::parse_body(r.body, {limits_.max_xml_depth, limits_.max_xml_elements});
     if (!body) {
-        // Not a binding element at all, so no session can be named. The
-        // status tells plain HTTP tooling too; the body says bad-request for
-        // BOSH clients (C124-17.2-04).
-        return reject(r.id, Condition::BadRequest, body.error(), 400, ctx);
+        // Not a binding element at all, so no session can be named and whether
+        // the client is a legacy one (no `ver`) cannot be known: answer as to a
+        // current client, 200 with bad-request (C124-17.1-01, C124-17.2-04).
+        return reject(r.id, Condition::BadRequest, body.error(), 200, ctx);
     }
     auto attrs = parse_attrs(body.value());
     const auto sid = body->attribute({}, "sid");

@@ -9,8 +9,8 @@ namespace boshd::bosh {
 
 namespace {
 
-bool is_empty_request(const Request& r) {
-    return r.payloads.empty() && !r.attrs.restart && !r.attrs.terminate && !r.attrs.pause;
+bool is_empty_request(const BodyAttrs& a, const std::vector<xml::Fragment>& payloads) {
+    return payloads.empty() && !a.restart && !a.terminate && !a.pause;
 }
 
 } // namespace
@@ -29,6 +29,13 @@ Session::Session(SessionParams params, RequestId creation, std::vector<xml::Frag
 // (C124-12-04).
 bool Session::polling_session() const {
     return p_.hold == 0 || p_.wait == util::Duration::zero();
+}
+
+// How long a request may wait behind a gap: clients resend a lost request
+// after about 1.1 x wait (Strophe), so twice the wait; never less than the
+// inactivity period, which matters for polling sessions where wait is 0.
+util::Duration Session::gap_timeout() const {
+    return std::max<util::Duration>(2 * p_.wait, p_.inactivity);
 }
 
 bool Session::idle() const {
@@ -111,11 +118,17 @@ void Session::on_bad_request(RequestId id, std::string_view reason, Context& ctx
 
 // XEP-0124 §11 and §12. Repeats never count: they are answered before this.
 bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
-    const bool empty = is_empty_request(r);
-    const std::size_t outstanding = held_.size() + window_.early_requests().size() + 1;
+    // "The newest request" of §11 is the last of the sequence, the highest rid:
+    // when this request fills a gap, that is a parked one (C124-11-02, C124-11-04).
+    const auto& early = window_.early_requests();
+    const bool newest_parked = !early.empty() && early.rbegin()->first > *r.attrs.rid;
+    const BodyAttrs& newest = newest_parked ? early.rbegin()->second.attrs : r.attrs;
+    const bool empty =
+        is_empty_request(newest, newest_parked ? early.rbegin()->second.payloads : r.payloads);
+    const std::size_t outstanding = held_.size() + early.size() + 1;
     // One request beyond `requests` is allowed if it pauses or terminates
     // (C124-11-02).
-    const std::size_t allowed = p_.requests + ((r.attrs.terminate || r.attrs.pause) ? 1 : 0);
+    const std::size_t allowed = p_.requests + ((newest.terminate || newest.pause) ? 1 : 0);
     if (outstanding > allowed) {
         fail_request(id, Condition::PolicyViolation, "too many simultaneous requests",
                      ctx); // C124-11-01
@@ -178,7 +191,9 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     held_.push_back({rid, id, ctx.now + p_.wait, false});
     if (!attached) {
         // The client closed this connection while the request waited behind a
-        // gap; answer into the cache so that a resend finds its reply.
+        // gap; answer it (not the oldest held one) into the cache so that a
+        // resend finds its reply.
+        std::rotate(held_.begin(), std::prev(held_.end()), held_.end());
         answer_front(ctx, false);
     }
 }
@@ -243,7 +258,7 @@ void Session::handle_timer(Context& ctx) {
         answer_front(ctx, true);
     }
     for (const auto& [rid, e] : window_.early_requests()) {
-        if (e.attached && now >= e.arrived + 2 * p_.wait) {
+        if (e.attached && now >= e.arrived + gap_timeout()) {
             // A gap the client has not filled in twice the wait: the missing
             // rid is not coming back.
             return fail_request(e.id, Condition::ItemNotFound, "rid gap not filled", ctx);
@@ -281,7 +296,7 @@ std::optional<util::TimePoint> Session::next_deadline() const {
     }
     for (const auto& [rid, e] : window_.early_requests()) {
         if (e.attached) {
-            consider(e.arrived + 2 * p_.wait);
+            consider(e.arrived + gap_timeout());
         }
     }
     // C124-10-03: the inactivity clock runs only while nothing is held.
@@ -295,7 +310,9 @@ void Session::shutdown(Context& ctx) {
     if (finished_) {
         return;
     }
-    fail_backend(Condition::SystemShutdown, "boshd is shutting down", ctx);
+    if (!terminal_) { // a session that already ended is not terminated twice
+        fail_backend(Condition::SystemShutdown, "boshd is shutting down", ctx);
+    }
     finish(ctx); // no next request will come to collect a pending terminal reply
 }
 

@@ -104,6 +104,7 @@ private:
     };
 
     bool polling_session() const;
+    util::Duration gap_timeout() const;
     // Nothing held and nothing waiting for a gap: the inactivity clock runs
     // (C124-10-03). update_idle() notes when that starts; every public handler
     // calls it last.

@@ -167,8 +167,15 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
     ctx.log.notice("session.terminated",
                    {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
     close_backend(ctx);
+    // The backend is over: its timer must not fire again while the terminal
+    // reply waits for the next request.
+    backend_deadline_.reset();
     auto reply = terminal_reply(c, true, stream_error);
-    const bool open_requests = !held_.empty() || !window_.early_requests().empty();
+    // A request waiting behind a gap whose client went away cannot carry it.
+    const auto& early = window_.early_requests();
+    const bool open_requests =
+        !held_.empty() ||
+        std::any_of(early.begin(), early.end(), [](const auto& e) { return e.second.attached; });
     if (!open_requests) {
         terminal_ = std::move(reply);
         return;

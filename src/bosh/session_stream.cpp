@@ -65,12 +65,12 @@ void Session::on_backend_data(std::string_view bytes, Context& ctx) {
     if (finished_ || terminal_) {
         return;
     }
-    if (queue_bytes_ > ctx.limits.max_client_queue) {
-        // The client stopped collecting its data; do not buffer without bound.
-        return fail_backend(Condition::PolicyViolation,
-                            "client queue over session.max_client_queue", ctx);
-    }
     release(ctx);
+    if (queue_bytes_ > ctx.limits.max_client_queue) {
+        // What no held request could take is over the limit: the client stopped
+        // collecting its data; do not buffer without bound.
+        fail_backend(Condition::PolicyViolation, "client queue over session.max_client_queue", ctx);
+    }
     update_idle(ctx);
 }
 

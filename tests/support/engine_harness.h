@@ -7,6 +7,8 @@
 #include "support/seeded_random.h"
 #include "support/xml_inspect.h"
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -22,6 +24,37 @@ inline constexpr const char* kServerHeader =
 inline constexpr const char* kFeatures =
     "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
     "<mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+
+// The <stream:stream ...> start tags in |written|, in order.
+inline std::vector<std::string> stream_headers(const std::string& written) {
+    std::vector<std::string> out;
+    for (auto pos = written.find("<stream:stream"); pos != std::string::npos;
+         pos = written.find("<stream:stream", pos + 1)) {
+        out.push_back(written.substr(pos, written.find('>', pos) + 1 - pos));
+    }
+    return out;
+}
+
+// The value of attribute |name| on a start tag written by boshd ('' quoted),
+// or nullopt.
+inline std::optional<std::string> tag_attr(const std::string& tag, const std::string& name) {
+    const auto key = " " + name + "='";
+    const auto pos = tag.find(key);
+    if (pos == std::string::npos) {
+        return std::nullopt;
+    }
+    const auto begin = pos + key.size();
+    return tag.substr(begin, tag.find('\'', begin) - begin);
+}
+
+// Occurrences of |needle| in |hay|.
+inline std::size_t occurrences(const std::string& hay, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + 1)) {
+        ++n;
+    }
+    return n;
+}
 
 class EngineHarness {
 public:
@@ -86,22 +119,75 @@ public:
     }
     void advance_s(int seconds) { advance(util::Seconds(seconds)); }
 
+    // The attributes of a creation request; an empty optional leaves the
+    // attribute out. `xmpp_version` also declares xmlns:xmpp.
+    struct CreateOpts {
+        std::uint64_t rid = 1000;
+        std::optional<std::string> to = "example.com";
+        std::optional<std::string> wait = "60";
+        std::optional<std::string> hold = "1";
+        std::optional<std::string> ver = "1.11";
+        std::optional<std::string> lang = "en";
+        std::optional<std::string> xmpp_version = "1.0";
+        std::string extra{};   // more attributes, written as they are
+        std::string payload{}; // children of the creation <body/>
+    };
+    static std::string creation_body(const CreateOpts& o) {
+        std::string b = "<body rid='" + std::to_string(o.rid) + "'";
+        auto add = [&](const char* name, const std::optional<std::string>& v) {
+            if (v) {
+                b += std::string(" ") + name + "='" + *v + "'";
+            }
+        };
+        add("to", o.to);
+        add("wait", o.wait);
+        add("hold", o.hold);
+        add("ver", o.ver);
+        add("xml:lang", o.lang);
+        b += " xmlns='http://jabber.org/protocol/httpbind'";
+        if (o.xmpp_version) {
+            b += " xmlns:xmpp='urn:xmpp:xbosh' xmpp:version='" + *o.xmpp_version + "'";
+        }
+        if (!o.extra.empty()) {
+            b += " " + o.extra;
+        }
+        return o.payload.empty() ? b + "/>" : b + ">" + o.payload + "</body>";
+    }
+
     // Creates a session on example.com and completes the stream so that the
     // creation reply (with features) is out. Returns the sid.
     std::string create(const std::string& extra_attrs = "", std::uint64_t rid = 1000) {
-        const auto id = post("<body rid='" + std::to_string(rid) +
-                             "' to='example.com' wait='60' hold='1' ver='1.11' xml:lang='en' "
-                             "xmlns='http://jabber.org/protocol/httpbind' "
-                             "xmlns:xmpp='urn:xmpp:xbosh' xmpp:version='1.0' " +
-                             extra_attrs + "/>");
+        CreateOpts o;
+        o.rid = rid;
+        o.extra = extra_attrs;
+        return create_with(o);
+    }
+    std::string create_with(const CreateOpts& o) {
+        creation_request = post(creation_body(o));
         connect();
         server_send(std::string(kServerHeader) + kFeatures);
-        REQUIRE(answered(id));
-        sid = Doc(reply(id).body).attr("sid");
+        REQUIRE(answered(creation_request));
+        sid = Doc(reply(creation_request).body).attr("sid");
         REQUIRE_FALSE(sid.empty());
-        last_rid = rid;
+        last_rid = o.rid;
         return sid;
     }
+
+    // The current session (sid, last rid, backend link), to switch between
+    // several sessions in one test.
+    struct SessionRef {
+        std::string sid;
+        std::uint64_t last_rid = 0;
+        bosh::LinkId link{};
+    };
+    SessionRef current() const { return {sid, last_rid, link_or({})}; }
+    void use(const SessionRef& s) {
+        sid = s.sid;
+        last_rid = s.last_rid;
+    }
+
+    void shutdown() { dispatch(bosh::Shutdown{}); }
+    void advance_ms(int ms) { advance(std::chrono::milliseconds(ms)); }
 
     // A request of the current session with the next rid (or |rid|).
     bosh::RequestId send(const std::string& payload = "", const std::string& attrs = "",
@@ -114,12 +200,27 @@ public:
     }
     std::string request_body(std::uint64_t rid, const std::string& payload = "",
                              const std::string& attrs = "") const {
+        return body_for(sid, rid, payload, attrs);
+    }
+
+    static std::string body_for(const std::string& sid, std::uint64_t rid,
+                                const std::string& payload = "", const std::string& attrs = "") {
         std::string b = "<body rid='" + std::to_string(rid) + "' sid='" + sid +
                         "' xmlns='http://jabber.org/protocol/httpbind' " + attrs;
         return payload.empty() ? b + "/>" : b + ">" + payload + "</body>";
     }
 
     bool answered(bosh::RequestId id) const { return replies_.count(bosh::value_of(id)) != 0; }
+    // The engine invariant: no request id was answered twice.
+    std::size_t max_times_answered() const {
+        std::size_t m = 0;
+        for (const auto& [id, n] : answer_count_) {
+            m = std::max(m, n);
+        }
+        return m;
+    }
+    std::size_t responses() const { return responses_; } // Respond actions so far
+    std::string body(bosh::RequestId id) const { return reply(id).body; }
     std::size_t times_answered(bosh::RequestId id) const {
         auto it = answer_count_.find(bosh::value_of(id));
         return it == answer_count_.end() ? 0 : it->second;
@@ -148,6 +249,7 @@ public:
     CaptureLog capture;
     std::string sid;
     std::uint64_t last_rid = 0;
+    bosh::RequestId creation_request{}; // of the last create()
 
 private:
     util::Logger log_;
@@ -172,6 +274,7 @@ private:
             if (auto* r = std::get_if<bosh::Respond>(&a)) {
                 replies_[bosh::value_of(r->id)] = r->reply;
                 ++answer_count_[bosh::value_of(r->id)];
+                ++responses_;
             } else if (auto* o = std::get_if<bosh::OpenBackend>(&a)) {
                 opened_.push_back(*o);
             } else if (auto* w = std::get_if<bosh::WriteBackend>(&a)) {
@@ -193,6 +296,7 @@ private:
     std::set<std::uint64_t> closed_links_;
     std::vector<bosh::OpenBackend> opened_;
     std::size_t tls_started_ = 0;
+    std::size_t responses_ = 0;
 };
 
 } // namespace boshd::test
