@@ -7,16 +7,27 @@ namespace boshd::xml {
 
 namespace {
 
+// expat 2.6 may defer parsing a token until more input arrives; a stanza must
+// be delivered as soon as its end tag is in, so turn that off. The version
+// macros cannot tell whether the switch exists: Debian backported it to
+// 2.5.0 (CVE-2023-52425, 2.5.0-1+deb12u1), where deferral is on and a stanza
+// fed in small pieces waited for unrelated later bytes. So look for the
+// declaration instead: the call depends on |P|, and overload resolution
+// falls back to the no-op when <expat.h> does not declare the function.
+template <typename P>
+auto disable_reparse_deferral(P p, int) -> decltype(XML_SetReparseDeferralEnabled(p, XML_FALSE)) {
+    return XML_SetReparseDeferralEnabled(p, XML_FALSE);
+}
+template <typename P> XML_Bool disable_reparse_deferral(P, long) {
+    return XML_TRUE; // this expat never defers
+}
+
 void configure(XML_Parser p) {
     XML_SetReturnNSTriplet(p, 1);
     // Never load external entities or DTDs; documents with a DOCTYPE are
     // rejected by our handlers anyway (C124-6-05).
     XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 6)
-    // expat 2.6 may defer parsing a token until more input arrives; a stanza
-    // must be delivered as soon as its end tag is in, so turn that off.
-    XML_SetReparseDeferralEnabled(p, XML_FALSE);
-#endif
+    disable_reparse_deferral(p, 0);
 }
 
 } // namespace

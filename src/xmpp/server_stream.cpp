@@ -59,6 +59,9 @@ std::string ServerStream::restart(const HeaderParams& params) {
     if (!params.lang.empty()) {
         params_.lang = params.lang;
     }
+    if (!params.version.empty()) {
+        params_.version = params.version; // the contract covers every field
+    }
     if (!params.from.empty()) {
         params_.from = params.from;
     }
@@ -110,6 +113,12 @@ void ServerStream::on_element(xml::Fragment element, std::vector<ServerEvent>& o
         if (element.is(xml::kStreamsNs, "features")) {
             return on_features(std::move(element), out);
         }
+        if (starttls_ && !tls_done_) {
+            // Nothing read before TLS reaches the client on a starttls route.
+            state_ = State::Closed;
+            out.push_back(server::Failed{"element before STARTTLS"});
+            return;
+        }
         break;
     case State::AwaitingProceed:
         if (element.is(kTlsNs, "proceed")) {
@@ -119,6 +128,13 @@ void ServerStream::on_element(xml::Fragment element, std::vector<ServerEvent>& o
         }
         state_ = State::Closed;
         out.push_back(server::Failed{"server refused STARTTLS"});
+        return;
+    case State::Handshaking:
+        // RFC 6120 §5.4.3.3: nothing follows <proceed/> until the handshake.
+        // Plaintext sent after it (in the same read) would otherwise pass as
+        // data of the secured stream: the STARTTLS injection of CVE-2011-0411.
+        state_ = State::Closed;
+        out.push_back(server::Failed{"data after <proceed/>"});
         return;
     default:
         break;

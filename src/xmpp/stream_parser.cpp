@@ -11,6 +11,7 @@ bool is_xml_space(char c) {
 }
 
 constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
+constexpr std::string_view kTooLarge = "stanza larger than backend.max_stanza_size";
 
 } // namespace
 
@@ -43,10 +44,15 @@ struct StreamParser::Callbacks {
             return;
         }
         const auto q = xml::split_qname(name);
-        note_event_end(p);
+        const auto event_end = note_event_end(p);
         if (p.depth_ == 0) {
             if (q.ns != xml::kStreamsNs || q.local != "stream") {
                 return fail(p, "root element is not <stream:stream>");
+            }
+            // feed() bounds what is buffered only after XML_Parse returns, so
+            // a header that arrived whole in one read is measured here.
+            if (event_end - p.base_ > p.max_element_size_) {
+                return fail(p, std::string(kTooLarge));
             }
             StreamHeader h;
             for (const XML_Char** a = attrs; *a; a += 2) {
@@ -85,6 +91,11 @@ struct StreamParser::Callbacks {
         p.scanner_.on_end(p.depth_, end_offset);
         if (p.depth_ == 1) {
             const auto begin = p.scanner_.fragment_begin();
+            // Likewise for a stanza that arrived whole: without this check any
+            // size passed as long as one read held all of it.
+            if (end_offset - begin > p.max_element_size_) {
+                return fail(p, std::string(kTooLarge));
+            }
             const auto raw =
                 std::string_view(p.buffer_).substr(begin - p.base_, end_offset - begin);
             p.out_->push_back(StreamElement{p.scanner_.take_fragment(raw)});
@@ -182,7 +193,7 @@ void StreamParser::feed(std::string_view bytes, std::vector<StreamEvent>& out) {
     if (buffer_.size() > max_element_size_) {
         done_ = true;
         buffer_.clear();
-        out.push_back(StreamBroken{"stanza larger than backend.max_stanza_size"});
+        out.push_back(StreamBroken{std::string(kTooLarge)});
     }
 }
 

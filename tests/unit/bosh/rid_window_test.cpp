@@ -1,0 +1,187 @@
+#include "bosh/rid_window.h"
+
+#include <doctest/doctest.h>
+#include <memory>
+#include <string>
+#include <vector>
+
+using boshd::bosh::EarlyRequest;
+using boshd::bosh::Reply;
+using boshd::bosh::ReplyPtr;
+using boshd::bosh::RequestId;
+using boshd::bosh::RidWindow;
+using Place = boshd::bosh::RidWindow::Place;
+
+namespace {
+
+EarlyRequest early_request(std::uint64_t id) {
+    EarlyRequest r;
+    r.id = RequestId{id};
+    r.attrs.rid = id;
+    return r;
+}
+
+ReplyPtr reply(const std::string& body) {
+    return std::make_shared<const Reply>(Reply{200, "text/xml; charset=utf-8", body});
+}
+
+} // namespace
+
+TEST_SUITE("bosh/rid_window") {
+
+    TEST_CASE("C124-14.2-01 C124-14.2-02 place() with requests=2") {
+        RidWindow w(100, 2); // the creation request was rid 100
+        CHECK(w.last() == 100);
+        CHECK(w.place(0) == Place::Behind);
+        CHECK(w.place(1) == Place::Behind);
+        CHECK(w.place(99) == Place::Behind);
+        CHECK(w.place(100) == Place::Behind);
+        CHECK(w.place(101) == Place::Next);
+        CHECK(w.place(102) == Place::Ahead);  // last + requests: the window's top edge
+        CHECK(w.place(103) == Place::Beyond); // one above it
+        CHECK(w.place(104) == Place::Beyond);
+        CHECK(w.place(boshd::bosh::kMaxRid) == Place::Beyond);
+    }
+
+    TEST_CASE("C124-14.2-01 C124-14.2-02 place() with requests=3") {
+        RidWindow w(100, 3);
+        CHECK(w.place(100) == Place::Behind);
+        CHECK(w.place(101) == Place::Next);
+        CHECK(w.place(102) == Place::Ahead);
+        CHECK(w.place(103) == Place::Ahead);
+        CHECK(w.place(104) == Place::Beyond);
+    }
+
+    TEST_CASE("place() with requests=1 has no room ahead") {
+        RidWindow w(7, 1);
+        CHECK(w.place(7) == Place::Behind);
+        CHECK(w.place(8) == Place::Next);
+        CHECK(w.place(9) == Place::Beyond);
+    }
+
+    TEST_CASE("C124-14.2-01 advance() moves the window") {
+        RidWindow w(100, 2);
+        w.advance(101);
+        CHECK(w.last() == 101);
+        CHECK(w.place(101) == Place::Behind);
+        CHECK(w.place(102) == Place::Next);
+        CHECK(w.place(103) == Place::Ahead);
+        CHECK(w.place(104) == Place::Beyond);
+        w.advance(102);
+        w.advance(103);
+        CHECK(w.last() == 103);
+        CHECK(w.place(104) == Place::Next);
+        CHECK(w.place(105) == Place::Ahead);
+        CHECK(w.place(106) == Place::Beyond);
+    }
+
+    TEST_CASE("C124-14.1-01 the window works at 2^53-1") {
+        const auto top = boshd::bosh::kMaxRid;
+        RidWindow w(top - 2, 2);
+        CHECK(w.place(top - 1) == Place::Next);
+        CHECK(w.place(top) == Place::Ahead);
+        w.advance(top - 1);
+        w.advance(top);
+        CHECK(w.last() == top);
+        CHECK(w.place(top) == Place::Behind);
+    }
+
+    TEST_CASE("C124-14.2-01 parked requests come out in rid order once the gap is filled") {
+        RidWindow w(10, 3);
+        w.park(13, early_request(3));
+        w.park(12, early_request(2));
+        CHECK(w.early_requests().size() == 2);
+        REQUIRE(w.early(12) != nullptr);
+        CHECK(w.early(12)->id == RequestId{2});
+        REQUIRE(w.early(13) != nullptr);
+        CHECK(w.early(13)->id == RequestId{3});
+        CHECK(w.early(11) == nullptr);
+        CHECK(w.early(14) == nullptr);
+
+        // 11 is missing: nothing can be taken.
+        CHECK_FALSE(w.take_next());
+        CHECK(w.early_requests().size() == 2);
+
+        w.advance(11); // rid 11 arrived and was processed
+        auto n = w.take_next();
+        REQUIRE(n);
+        CHECK(n->first == 12);
+        CHECK(n->second.id == RequestId{2});
+        CHECK(n->second.attrs.rid == 12u - 10u);
+        CHECK(w.early(12) == nullptr);
+        // take_next() does not advance: 13 is not last + 1 until 12 is recorded.
+        CHECK_FALSE(w.take_next());
+        w.advance(12);
+        n = w.take_next();
+        REQUIRE(n);
+        CHECK(n->first == 13);
+        CHECK(n->second.id == RequestId{3});
+        w.advance(13);
+        CHECK_FALSE(w.take_next());
+        CHECK(w.early_requests().empty());
+    }
+
+    TEST_CASE("early() gives access to a parked request in place") {
+        RidWindow w(1, 2);
+        w.park(3, early_request(9));
+        REQUIRE(w.early(3) != nullptr);
+        CHECK(w.early(3)->attached);
+        w.early(3)->attached = false; // the client closed its connection
+        w.advance(2);
+        auto n = w.take_next();
+        REQUIRE(n);
+        CHECK_FALSE(n->second.attached);
+    }
+
+    TEST_CASE("C124-14.3-01 the cache holds the last `requests` replies (requests=2)") {
+        RidWindow w(10, 2);
+        const auto r11 = reply("<body rid11/>");
+        const auto r12 = reply("<body rid12/>");
+        const auto r13 = reply("<body rid13/>");
+        CHECK(w.cached(11) == nullptr);
+        w.remember(11, r11);
+        CHECK(w.cached(11) == r11); // the very same object, for byte-identical replays
+        w.remember(12, r12);
+        CHECK(w.cached(11) == r11);
+        CHECK(w.cached(12) == r12);
+        w.remember(13, r13); // evicts the oldest
+        CHECK(w.cached(11) == nullptr);
+        CHECK(w.cached(12) == r12);
+        CHECK(w.cached(13) == r13);
+        CHECK(w.cached(14) == nullptr);
+        CHECK(w.cached(10) == nullptr);
+        CHECK(w.cached(13)->body == "<body rid13/>");
+    }
+
+    TEST_CASE("C124-14.3-01 the cache holds the last `requests` replies (requests=3)") {
+        RidWindow w(10, 3);
+        std::vector<ReplyPtr> replies;
+        for (std::uint64_t rid = 11; rid <= 16; ++rid) {
+            replies.push_back(reply("r" + std::to_string(rid)));
+            w.remember(rid, replies.back());
+        }
+        for (std::uint64_t rid = 11; rid <= 13; ++rid) {
+            CAPTURE(rid);
+            CHECK(w.cached(rid) == nullptr);
+        }
+        for (std::uint64_t rid = 14; rid <= 16; ++rid) {
+            CAPTURE(rid);
+            CHECK(w.cached(rid) == replies[rid - 11]);
+        }
+    }
+
+    TEST_CASE("C124-14.3-01 replies stored out of rid order: the lowest rid leaves first") {
+        // A request whose client went away is answered into the cache before
+        // an older held one; the cache must still keep the newest rids.
+        RidWindow w(10, 2);
+        const auto r11 = reply("r11");
+        const auto r12 = reply("r12");
+        const auto r13 = reply("r13");
+        w.remember(12, r12);
+        w.remember(11, r11);
+        w.remember(13, r13);
+        CHECK(w.cached(11) == nullptr);
+        CHECK(w.cached(12) == r12);
+        CHECK(w.cached(13) == r13);
+    }
+}
