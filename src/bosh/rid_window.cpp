@@ -1,5 +1,6 @@
 #include "bosh/rid_window.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace boshd::bosh {
@@ -43,8 +44,13 @@ std::optional<std::pair<std::uint64_t, EarlyRequest>> RidWindow::take_next() {
 
 void RidWindow::remember(std::uint64_t rid, ReplyPtr reply) {
     cache_.emplace_back(rid, std::move(reply));
-    while (cache_.size() > requests_) {
-        cache_.pop_front();
+    if (cache_.size() > requests_) {
+        // Replies are stored in rid order but for one whose client had gone
+        // (answered early, into the cache): evict the lowest rid, not the
+        // oldest entry.
+        cache_.erase(
+            std::min_element(cache_.begin(), cache_.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; }));
     }
 }
 

@@ -19,7 +19,6 @@
 #include "util/time.h"
 #include "xmpp/server_stream.h"
 
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -142,7 +141,7 @@ private:
 
     SessionParams p_;
     RidWindow window_;
-    std::deque<Held> held_;
+    std::vector<Held> held_;           // at most requests (<= 17): a vector beats a deque here
     std::vector<xml::Fragment> queue_; // payloads for the client, in arrival order
     std::size_t queue_bytes_ = 0;
     util::TimePoint idle_since_; // when the session last became idle()

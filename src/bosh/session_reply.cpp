@@ -35,7 +35,7 @@ void Session::release(Context& ctx) {
 
 void Session::answer_front(Context& ctx, bool with_payloads) {
     const Held h = held_.front();
-    held_.pop_front();
+    held_.erase(held_.begin());
     BodyBuilder b;
     if (h.creation) {
         add_creation_attributes(b);

@@ -70,6 +70,7 @@ private:
     EvHttpPtr http_;
     evhttp_bound_socket* bound_ = nullptr;
     std::uint64_t next_request_ = 1;
+    std::string body_; // the request body being handed to the handler
     std::unordered_map<bosh::RequestId, std::unique_ptr<HeldRequest>, bosh::IdHash> held_;
     // Requests whose client left, destroyed after the callback stack unwinds.
     std::vector<std::unique_ptr<HeldRequest>> graveyard_;
