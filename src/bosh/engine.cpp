@@ -162,6 +162,11 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
         // boshd is never an open relay (C124-17.2-06; `route` is ignored, C124-7.1-05).
         return reject(id, Condition::HostUnknown, "no route for the domain", 200, ctx);
     }
+    if (std::any_of(request.payloads.begin(), request.payloads.end(),
+                    xmpp::is_stream_negotiation)) {
+        return reject(id, Condition::BadRequest, "TLS or compression negotiation over BOSH",
+                      legacy_400, ctx); // C206-2-06, C206-4-06
+    }
     if (sessions_.size() >= limits_.max_sessions) {
         return reject(id, Condition::UndefinedCondition, "session.max_sessions reached", 200, ctx);
     }

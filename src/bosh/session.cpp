@@ -64,6 +64,10 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
         respond(id, terminal_, ctx);
         return finish(ctx);
     }
+    if (std::any_of(r.payloads.begin(), r.payloads.end(), xmpp::is_stream_negotiation)) {
+        return fail_request(id, Condition::BadRequest, "TLS or compression negotiation over BOSH",
+                            ctx); // C206-2-06, C206-4-06
+    }
     const std::uint64_t rid = *r.attrs.rid;
     switch (window_.place(rid)) {
     case RidWindow::Place::Behind:

@@ -193,7 +193,7 @@ void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
     }
     HeldRequest& h = *it->second;
     if (h.alive()) {
-        add_common_headers(h.request(), reply.content_type);
+        add_common_headers(h.request(), reply.content_type, reply.body.size());
         h.complete(reply.status, reason_phrase(reply.status), reply.body);
     }
     held_.erase(it);
@@ -201,15 +201,23 @@ void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
 
 void HttpFrontend::reply_now(evhttp_request* req, int status, std::string_view reason,
                              std::string_view content_type, std::string_view body) {
-    add_common_headers(req, content_type);
+    add_common_headers(req, content_type, body.size());
     EvBufferPtr buf(evbuffer_new());
-    evbuffer_add(buf.get(), body.data(), body.size());
+    // HEAD gets the headers a GET would, without the body (RFC 9110 §9.3.2).
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+        evbuffer_add(buf.get(), body.data(), body.size());
+    }
     evhttp_send_reply(req, status, std::string(reason).c_str(), buf.get());
 }
 
-void HttpFrontend::add_common_headers(evhttp_request* req, std::string_view content_type) const {
+void HttpFrontend::add_common_headers(evhttp_request* req, std::string_view content_type,
+                                      std::size_t body_size) const {
     auto* headers = evhttp_request_get_output_headers(req);
     evhttp_add_header(headers, "Content-Type", std::string(content_type).c_str());
+    // evhttp adds Content-Length only for persistent connections; HTTP/1.0
+    // clients and proxies get it too, never a reply delimited by the close
+    // (C124-5-06).
+    evhttp_add_header(headers, "Content-Length", std::to_string(body_size).c_str());
     evhttp_add_header(headers, "Cache-Control", "no-store"); // P124-02
     evhttp_add_header(headers, "X-Accel-Buffering", "no");   // nginx must not buffer long polls
     add_cors_headers(req);

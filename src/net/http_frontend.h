@@ -59,7 +59,8 @@ private:
     void handle_post(evhttp_request* req);
     void reply_now(evhttp_request* req, int status, std::string_view reason,
                    std::string_view content_type, std::string_view body);
-    void add_common_headers(evhttp_request* req, std::string_view content_type) const;
+    void add_common_headers(evhttp_request* req, std::string_view content_type,
+                            std::size_t body_size) const;
     void add_cors_headers(evhttp_request* req) const;
     void on_gone(bosh::RequestId id);
 

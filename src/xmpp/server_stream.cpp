@@ -21,6 +21,10 @@ void remove_children(xml::Fragment& f, std::vector<xml::ChildElement> cut) {
 
 } // namespace
 
+bool is_stream_negotiation(const xml::Fragment& payload) {
+    return payload.ns == kTlsNs || payload.ns == kCompressProtocolNs;
+}
+
 ServerStream::ServerStream(bool starttls, std::size_t max_element_size)
     : starttls_(starttls), parser_(max_element_size) {}
 

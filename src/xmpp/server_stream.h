@@ -16,7 +16,14 @@ namespace boshd::xmpp {
 inline constexpr std::string_view kClientNs = "jabber:client";
 inline constexpr std::string_view kTlsNs = "urn:ietf:params:xml:ns:xmpp-tls";
 inline constexpr std::string_view kCompressFeatureNs = "http://jabber.org/features/compress";
+inline constexpr std::string_view kCompressProtocolNs = "http://jabber.org/protocol/compress";
 inline constexpr std::string_view kStreamClose = "</stream:stream>";
+
+// True for client payloads that would negotiate TLS or stream compression
+// with the server. Those belong to HTTP, not to BOSH (C206-2-06, C206-4-06):
+// forwarded, they would switch the server's side of a stream boshd cannot
+// follow.
+bool is_stream_negotiation(const xml::Fragment& payload);
 
 // Attributes of the stream header boshd writes (C206-3-01, C206-3-02, C124-7.1-03).
 struct HeaderParams {
