@@ -1,0 +1,119 @@
+"""Configured limits, seen from outside (conf/CONFIG.md): sessions, body and
+stanza sizes, client queue, idle keep-alive connections; and a burst of
+concurrent sessions with clients dropping held requests."""
+
+import random
+import threading
+
+from harness import BoshTestCase, make_config, message
+
+
+class SessionLimitTest(BoshTestCase):
+    session = {"max_sessions": 2}
+
+    def test_max_sessions_refused_with_undefined_condition(self):
+        # CONFIG.md: "creation beyond it is refused with `undefined-condition`"
+        # (no §17.2 condition fits a full server; policy-violation blames the client).
+        self.open_session()
+        self.open_session()
+        before = self.rejection_count()
+        s = self.new_session()
+        resp = s.conn().post("/http-bind", s.creation_body())
+        self.assertTerminate(resp, "undefined-condition")
+        self.assertLoggedOnce(before)
+        self.assertEqual(len(self.xmpp.conns), 2)
+
+    def test_max_sessions_frees_slots_on_terminate(self):
+        a, _ = self.open_session()
+        self.open_session()
+        a.request(type="terminate")
+        self.open_session()
+
+
+class SizeLimitTest(BoshTestCase):
+    session = {"max_client_queue": 4096, "max_xml_elements": 10}
+    backend = {"max_stanza_size": 1024}
+
+    def test_stanza_over_backend_max_stanza_size_ends_session(self):
+        s, conn = self.open_session()
+        n = self.requests_seen()
+        c, _ = s.send()
+        self.wait_requests_seen(n + 1)
+        conn.push(message("B" * 3000))
+        root = self.assertTerminate(c.read_response(), "remote-connection-failed")
+        self.assertNotIn(b"BBBB", c.buf)
+        conn.wait_stream_closed()
+        self.boshd.wait_log("session.terminated", reason="stanza larger than backend.max_stanza_size")
+
+    def test_client_queue_over_max_client_queue_ends_session(self):
+        s, conn = self.open_session()
+        for i in range(6):              # nobody fetches: 6 x ~950 bytes > 4096
+            conn.push(message("%d" % i + "Q" * 900))
+        conn.wait_stream_closed()
+        resp = s.request()
+        self.assertTerminate(resp, "policy-violation")
+        self.assertLess(len(resp.body), 2 * 4096 + 1024, "the queue grew past its limit")
+
+    def test_xml_elements_over_limit_is_bad_request(self):
+        s, conn = self.open_session()
+        many = "".join("<x%d xmlns='urn:x'/>" % i for i in range(20))
+        resp = s.request(many)
+        self.assertIn(resp.status, (200, 400))
+        self.assertEqual(resp.xml().get("condition"), "bad-request", resp.body)
+        self.assertEqual(conn.count("urn:x"), 0)
+
+
+class IdleTimeoutTest(BoshTestCase):
+    http = {"idle_timeout": 1}
+
+    def test_idle_timeout_never_cuts_a_held_request(self):
+        s, conn = self.open_session(wait=2)
+        resp = s.request(timeout=5)
+        self.assertEmptyBody(resp)
+        self.assertGreater(resp.elapsed, 1.5)
+
+    def test_idle_keepalive_connection_closed_after_idle_timeout(self):
+        c = self.client()
+        self.assertEqual(c.request("GET", "/http-bind").status, 200)
+        self.assertTrue(c.closed_by_peer(4.0), "idle keep-alive connection not closed")
+
+
+class ConcurrencyTest(BoshTestCase):
+
+    def test_many_sessions_with_held_requests_and_drops(self):
+        rng = random.Random(1234)
+        pairs = [self.open_session(wait=10) for _ in range(20)]
+        n = self.requests_seen()
+        held = [(s, conn) + s.send() for s, conn in pairs]
+        self.wait_requests_seen(n + len(held))
+        gone = self.boshd.count("http.gone")
+        dropped = [h for h in held if rng.random() < 0.5]
+        for h in dropped:
+            h[2].close()
+        self.boshd.wait_log("http.gone", count=gone + len(dropped), timeout=3)
+        # Every session still works; dropped ones after resending their rid.
+        errors = []
+
+        def exercise(s, conn, c, rid, was_dropped):
+            try:
+                if was_dropped:
+                    again = s.request(rid=rid)
+                    assert again.status == 200 and again.xml().get("type") is None, again
+                    c, _ = s.send(message("after-%s" % s.sid))
+                else:
+                    conn.push(message("wake-%s" % s.sid))
+                    c.read_response()
+                    c, _ = s.send(message("after-%s" % s.sid))
+                conn.wait_data("after-%s" % s.sid)
+                conn.push(message("final"))
+                resp = c.read_response()
+                assert resp.xml().find("{jabber:client}message") is not None, resp
+            except Exception as e:  # collected below
+                errors.append("%s: %r" % (s.sid, e))
+        threads = [threading.Thread(target=exercise, args=h + (h in dropped,)) for h in held]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=15)
+        self.assertEqual(errors, [])
+        self.assertTrue(self.boshd.alive())

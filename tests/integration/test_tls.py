@@ -1,0 +1,91 @@
+"""STARTTLS to the XMPP server (XEP-0124 §19.2, C124-19.2-01; XEP-0206
+C206-2-06), with and without certificate verification."""
+
+from fake_xmpp import STREAMS_NS, TLS_NS, make_self_signed_cert
+from harness import BoshTestCase, make_config, message, route
+
+
+class StartTlsTest(BoshTestCase):
+    fake = {"starttls": "offer"}
+
+    def routes(self):
+        return [route("example.com", self.xmpp.port, tls="starttls", tls_verify=False)]
+
+    def with_route(self, **tls):
+        return self.launch(make_config([route("example.com", self.xmpp.port, tls="starttls", **tls)]))
+
+    def termination_reason(self, boshd):
+        found = boshd.wait_log("session.terminated", condition="remote-connection-failed")
+        return found[0][1].get("reason", "")
+
+    def check_tls_session(self, boshd):
+        s = self.new_session(boshd=boshd)
+        resp = s.create()
+        conn = self.xmpp.conns[-1]
+        # The server saw <starttls/> in the clear, upgraded, then a new header over TLS.
+        conn.wait_element("{%s}starttls" % TLS_NS)
+        self.assertTrue(conn.wait_tls(), "TLS handshake failed: %s" % conn.tls_error)
+        headers = conn.wait_headers(2)
+        kinds = conn.kinds()
+        self.assertEqual(kinds[:4], ["header", "element", "tls", "header"], kinds)
+        self.assertEqual(headers[1].get("to"), "example.com")
+        # Nothing but <starttls/> went out before TLS (no credentials, C124-19.2-01).
+        self.assertEqual(len(conn.elements()), 1)
+        # C206-2-06: the client's features carry no <starttls/>.
+        root = resp.xml()
+        features = root.find("{%s}features" % STREAMS_NS)
+        self.assertIsNotNone(features, resp.body)
+        self.assertIsNone(features.find("{%s}starttls" % TLS_NS), resp.body)
+        self.assertNotIn(b"starttls", resp.body)
+        self.assertIsNotNone(features.find("{urn:ietf:params:xml:ns:xmpp-sasl}mechanisms"))
+        # Payloads cross the encrypted link both ways.
+        c, _ = s.send(message("over-tls"))
+        conn.wait_data("over-tls")
+        conn.push(message("back-over-tls"))
+        self.assertHasStanza(c.read_response(), "message")
+        return s, conn
+
+    def test_C124_19_2_01_starttls_without_verification(self):
+        self.check_tls_session(self.boshd)
+
+    def test_starttls_verified_with_ca_file_and_server_name(self):
+        cert, _ = make_self_signed_cert()
+        b = self.with_route(tls_verify=True, tls_ca_file=cert, tls_server_name="example.com")
+        self.check_tls_session(b)
+
+    def test_starttls_wrong_server_name_remote_connection_failed(self):
+        cert, _ = make_self_signed_cert()
+        b = self.with_route(tls_verify=True, tls_ca_file=cert, tls_server_name="wrong.example")
+        s = self.new_session(boshd=b)
+        resp = s.conn().post("/http-bind", s.creation_body())
+        self.assertTerminate(resp, "remote-connection-failed")
+        self.assertIn("hostname mismatch", self.termination_reason(b))
+        conn = self.xmpp.conns[-1]
+        self.assertFalse(conn.tls_ready and conn.count("<stream:stream") > 0,
+                         "boshd talked XMPP over an unverified link")
+        # Nothing after <starttls/> reached the server in the clear or over TLS.
+        self.assertEqual([e.tag for _, e in conn.elements()], ["{%s}starttls" % TLS_NS])
+
+    def test_starttls_untrusted_certificate_remote_connection_failed(self):
+        # Verification on, and the self-signed certificate is not in the
+        # trust store boshd uses (a CA file holding another certificate).
+        other, _ = make_self_signed_cert("other.example")
+        b = self.with_route(tls_verify=True, tls_ca_file=other, tls_server_name="example.com")
+        s = self.new_session(boshd=b)
+        resp = s.conn().post("/http-bind", s.creation_body())
+        self.assertTerminate(resp, "remote-connection-failed")
+        self.assertIn("certificate verification failed", self.termination_reason(b))
+
+    def test_starttls_required_but_not_offered_remote_connection_failed(self):
+        self.xmpp.starttls = "none"
+        s = self.new_session()
+        resp = s.conn().post("/http-bind", s.creation_body())
+        self.assertTerminate(resp, "remote-connection-failed")
+        conn = self.xmpp.conns[-1]
+        self.assertEqual(conn.elements(), [], "boshd sent stanzas over a link without TLS")
+
+    def test_starttls_refused_by_server_remote_connection_failed(self):
+        self.xmpp.starttls = "fail"
+        s = self.new_session()
+        resp = s.conn().post("/http-bind", s.creation_body())
+        self.assertTerminate(resp, "remote-connection-failed")
