@@ -343,7 +343,8 @@ class FakeXmppServer:
     features_delay  seconds between our header and the features
     starttls        "none" (not offered), "offer" (offered, upgrade on
                     <starttls/>) or "fail" (offered, answered with <failure/>)
-    tls_cert        (cert, key) used for STARTTLS; made on demand
+    direct_tls      TLS from the first byte (a route with tls = "direct")
+    tls_cert        (cert, key) used for STARTTLS and direct TLS; made on demand
     auto_sasl       answer <auth/> with <success/>
     auto_bind       answer a bind <iq type='set'/> with a result
     on_element      optional callable(conn, raw, elem) run for each element
@@ -353,7 +354,8 @@ class FakeXmppServer:
 
     def __init__(self, features=DEFAULT_FEATURES, restart_features=RESTART_FEATURES,
                  features_delay=0.0, starttls="none", tls_cert=None, respond_header=True,
-                 auto_sasl=True, auto_bind=True, on_element=None, header_attrs=""):
+                 auto_sasl=True, auto_bind=True, on_element=None, header_attrs="",
+                 direct_tls=False):
         self.features = features
         self.restart_features = restart_features
         self.features_delay = features_delay
@@ -364,6 +366,7 @@ class FakeXmppServer:
         self.auto_bind = auto_bind
         self.on_element = on_element
         self.header_attrs = header_attrs
+        self.direct_tls = direct_tls
         self.cond = threading.Condition()
         self.conns = []
         self._sel = selectors.DefaultSelector()
@@ -386,7 +389,7 @@ class FakeXmppServer:
 
     # ---- lifecycle
     def start(self):
-        if self.starttls != "none":
+        if self.starttls != "none" or self.direct_tls:
             self._ssl_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             cert, key = self.tls_cert or make_self_signed_cert()
             self._ssl_ctx.load_cert_chain(cert, key)
@@ -503,9 +506,18 @@ class FakeXmppServer:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.cond:
             conn = FakeConn(self, sock, len(self.conns))
+            if self.direct_tls:
+                self._wrap_tls(conn)
             self.conns.append(conn)
             self.cond.notify_all()
         self._sel.register(sock, selectors.EVENT_READ, ("conn", conn))
+
+    def _wrap_tls(self, conn):
+        # Server side of a TLS handshake over memory BIOs; the loop pumps it.
+        conn.inbio = ssl.MemoryBIO()
+        conn.outbio = ssl.MemoryBIO()
+        conn.sslobj = self._ssl_ctx.wrap_bio(conn.inbio, conn.outbio, server_side=True)
+        conn.tls = True
 
     def _set_interest(self, conn):
         if conn.closed:
@@ -653,10 +665,7 @@ class FakeXmppServer:
             if self.starttls == "offer" and not conn.tls:
                 conn._send(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
                 self._flush(conn)
-                conn.inbio = ssl.MemoryBIO()
-                conn.outbio = ssl.MemoryBIO()
-                conn.sslobj = self._ssl_ctx.wrap_bio(conn.inbio, conn.outbio, server_side=True)
-                conn.tls = True
+                self._wrap_tls(conn)
                 conn.scanner = StreamScanner()
                 conn.streams = 0
             else:

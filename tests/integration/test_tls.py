@@ -1,5 +1,5 @@
-"""STARTTLS to the XMPP server (XEP-0124 §19.2, C124-19.2-01; XEP-0206
-C206-2-06), with and without certificate verification."""
+"""TLS to the XMPP server (XEP-0124 §19.2, C124-19.2-01; XEP-0206 C206-2-06):
+STARTTLS and direct TLS, with and without certificate verification."""
 
 from fake_xmpp import STREAMS_NS, TLS_NS, make_self_signed_cert
 from harness import BoshTestCase, make_config, message, route
@@ -89,3 +89,37 @@ class StartTlsTest(BoshTestCase):
         s = self.new_session()
         resp = s.conn().post("/http-bind", s.creation_body())
         self.assertTerminate(resp, "remote-connection-failed")
+
+
+class DirectTlsTest(BoshTestCase):
+    """A route with tls = "direct": TLS from the first byte (XEP-0368 style)."""
+    fake = {"direct_tls": True}
+
+    def routes(self):
+        cert, _ = make_self_signed_cert()
+        return [route("example.com", self.xmpp.port, tls="direct", tls_verify=True,
+                      tls_ca_file=cert, tls_server_name="example.com")]
+
+    def test_C124_19_2_01_direct_tls_verified(self):
+        s = self.new_session()
+        resp = s.create()
+        conn = self.xmpp.conns[-1]
+        self.assertTrue(conn.wait_tls(), "TLS handshake failed: %s" % conn.tls_error)
+        # The very first stream header already travelled over TLS; no STARTTLS.
+        self.assertEqual(conn.kinds()[0], "tls")
+        self.assertEqual(conn.count("starttls"), 0)
+        self.assertIsNotNone(resp.xml().find("{%s}features" % STREAMS_NS), resp.body)
+        c, _ = s.send(message("direct-tls"))
+        conn.wait_data("direct-tls")
+        conn.push(message("back-direct"))
+        self.assertHasStanza(c.read_response(), "message")
+
+    def test_direct_tls_untrusted_certificate_remote_connection_failed(self):
+        other, _ = make_self_signed_cert("other.example")
+        b = self.launch(make_config([route("example.com", self.xmpp.port, tls="direct",
+                                           tls_verify=True, tls_ca_file=other)]))
+        s = self.new_session(boshd=b)
+        self.assertTerminate(s.conn().post("/http-bind", s.creation_body()),
+                             "remote-connection-failed")
+        reason = b.wait_log("session.terminated", condition="remote-connection-failed")[0][1]
+        self.assertIn("certificate verification failed", reason.get("reason", ""))
