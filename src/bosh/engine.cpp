@@ -47,37 +47,19 @@ void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
                        settle(sid, mark, ctx);
                    },
                    [&](const BackendConnected& e) {
-                       SessionId sid{};
-                       if (auto* s = session_for_link(e.link, &sid)) {
-                           const auto mark = out.size();
-                           s->on_backend_connected(ctx);
-                           settle(sid, mark, ctx);
-                       }
+                       on_link(e.link, ctx, [&](Session& s) { s.on_backend_connected(ctx); });
                    },
                    [&](const BackendTlsReady& e) {
-                       SessionId sid{};
-                       if (auto* s = session_for_link(e.link, &sid)) {
-                           const auto mark = out.size();
-                           s->on_backend_tls_ready(ctx);
-                           settle(sid, mark, ctx);
-                       }
+                       on_link(e.link, ctx, [&](Session& s) { s.on_backend_tls_ready(ctx); });
                    },
                    [&](const BackendData& e) {
-                       SessionId sid{};
-                       if (auto* s = session_for_link(e.link, &sid)) {
-                           const auto mark = out.size();
-                           s->on_backend_data(e.bytes, ctx);
-                           settle(sid, mark, ctx);
-                       }
+                       on_link(e.link, ctx, [&](Session& s) { s.on_backend_data(e.bytes, ctx); });
                    },
                    [&](const BackendClosed& e) {
-                       SessionId sid{};
-                       if (auto* s = session_for_link(e.link, &sid)) {
-                           by_link_.erase(e.link);
-                           const auto mark = out.size();
-                           s->on_backend_closed(e.reason, ctx);
-                           settle(sid, mark, ctx);
-                       }
+                       // The adapter has let go of the link; no event names it again.
+                       on_link(e.link, ctx,
+                               [&](Session& s) { s.on_backend_closed(e.reason, ctx); });
+                       by_link_.erase(e.link);
                    },
                    [&](const TimerDue&) { on_timer(ctx); },
                    [&](const Shutdown&) { on_shutdown(ctx); },
@@ -87,13 +69,15 @@ void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
     counters_.requests_pending = by_request_.size();
 }
 
-Session* Engine::session_for_link(LinkId link, SessionId* out) {
+template <typename F> void Engine::on_link(LinkId link, Context& ctx, F&& handle) {
     auto it = by_link_.find(link);
     if (it == by_link_.end()) {
-        return nullptr;
+        return; // the session ended and let go of the link already
     }
-    *out = it->second;
-    return sessions_.at(it->second).session.get();
+    const SessionId id = it->second;
+    const auto mark = ctx.actions.size();
+    handle(*sessions_.at(id).session);
+    settle(id, mark, ctx);
 }
 
 void Engine::reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx) {

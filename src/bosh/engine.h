@@ -51,7 +51,8 @@ private:
     void reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx);
     void on_timer(Context& ctx);
     void on_shutdown(Context& ctx);
-    Session* session_for_link(LinkId link, SessionId* out);
+    // Runs |handle| on the session that owns |link|, then settles it.
+    template <typename F> void on_link(LinkId link, Context& ctx, F&& handle);
 
     // Bookkeeping after |sid| handled an event that appended actions from
     // |first_action| on: forgets answered requests, re-arms the timer, and

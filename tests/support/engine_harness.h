@@ -6,6 +6,7 @@
 #include "support/capture_log.h"
 #include "support/seeded_random.h"
 #include "support/xml_inspect.h"
+#include "xml/body_parser.h"
 
 #include <algorithm>
 #include <chrono>
@@ -24,6 +25,22 @@ inline constexpr const char* kServerHeader =
 inline constexpr const char* kFeatures =
     "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
     "<mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+
+// The empty reply (C124-8-08): exactly this document.
+inline constexpr const char* kEmptyBody = "<body xmlns='http://jabber.org/protocol/httpbind'/>";
+
+// A jabber:client message from the client carrying |text|.
+inline std::string msg(const std::string& text) {
+    return "<message xmlns='jabber:client' to='b@example.com'><body>" + text + "</body></message>";
+}
+
+// boshd's own namespace-aware reading of |body| (for checks by namespace URI).
+inline xml::Body parse(const std::string& body) {
+    auto b = xml::parse_body(body, {});
+    INFO("body: ", body);
+    REQUIRE(b);
+    return std::move(b.value());
+}
 
 // The <stream:stream ...> start tags in |written|, in order.
 inline std::vector<std::string> stream_headers(const std::string& written) {
@@ -298,5 +315,10 @@ private:
     std::size_t tls_started_ = 0;
     std::size_t responses_ = 0;
 };
+
+// The `condition` attribute of request |id|'s reply ("" when there is none).
+inline std::string condition(const EngineHarness& h, bosh::RequestId id) {
+    return Doc(h.body(id)).attr("condition");
+}
 
 } // namespace boshd::test

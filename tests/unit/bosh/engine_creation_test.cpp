@@ -10,6 +10,7 @@
 using namespace boshd;
 using test::Doc;
 using test::EngineHarness;
+using test::parse;
 using Opts = EngineHarness::CreateOpts;
 
 namespace {
@@ -21,13 +22,6 @@ constexpr const char* kXbosh = "urn:xmpp:xbosh";
 std::string creation_reply(EngineHarness& h, const Opts& o) {
     h.create_with(o);
     return h.body(h.creation_request);
-}
-
-xml::Body parse(const std::string& body) {
-    auto b = xml::parse_body(body, {});
-    INFO("body: ", body);
-    REQUIRE(b);
-    return std::move(b.value());
 }
 
 // A creation request that should be refused: no session, no backend.

@@ -6,22 +6,16 @@
 #include <set>
 
 using namespace boshd;
+using test::condition;
 using test::Doc;
 using test::EngineHarness;
+using test::kEmptyBody;
+using test::msg;
 using test::occurrences;
 
 namespace {
 
-constexpr const char* kEmpty = "<body xmlns='http://jabber.org/protocol/httpbind'/>";
 constexpr const char* kUnavailable = "<presence xmlns='jabber:client' type='unavailable'/>";
-
-std::string msg(const std::string& text) {
-    return "<message xmlns='jabber:client' to='b@example.com'><body>" + text + "</body></message>";
-}
-
-std::string condition(const EngineHarness& h, bosh::RequestId id) {
-    return Doc(h.body(id)).attr("condition");
-}
 
 // Two live sessions, A then B, each with one request held.
 struct Two {
@@ -80,8 +74,8 @@ TEST_SUITE("bosh/engine/errors") {
         const auto stop = h.send(kUnavailable, "type='terminate'");
         REQUIRE(h.answered(r1));
         CHECK(h.body(r1) == "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate'/>");
-        CHECK(h.body(r2) == kEmpty);
-        CHECK(h.body(stop) == kEmpty);
+        CHECK(h.body(r2) == kEmptyBody);
+        CHECK(h.body(stop) == kEmptyBody);
         CHECK(h.max_times_answered() <= 1);
     }
 
@@ -108,7 +102,7 @@ TEST_SUITE("bosh/engine/errors") {
         CHECK(w.find("<body>first</body>") < w.find(kUnavailable));
         CHECK(w.find(kUnavailable) < w.find("</stream:stream>"));
         CHECK(Doc(h.body(r1)).attr("type") == "terminate");
-        CHECK(h.body(r2) == kEmpty);
+        CHECK(h.body(r2) == kEmptyBody);
         CHECK(h.engine.session_count() == 0);
     }
 

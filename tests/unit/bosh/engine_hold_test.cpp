@@ -5,22 +5,16 @@
 #include <doctest/doctest.h>
 
 using namespace boshd;
+using test::condition;
 using test::Doc;
 using test::EngineHarness;
+using test::kEmptyBody;
+using test::msg;
 using test::occurrences;
 
 namespace {
 
-constexpr const char* kEmpty = "<body xmlns='http://jabber.org/protocol/httpbind'/>";
 constexpr const char* kPush = "<message from='a@example.com'><body>push</body></message>";
-
-std::string msg(const std::string& text) {
-    return "<message xmlns='jabber:client' to='b@example.com'><body>" + text + "</body></message>";
-}
-
-std::string condition(const EngineHarness& h, bosh::RequestId id) {
-    return Doc(h.body(id)).attr("condition");
-}
 
 // A hold=0 (polling) session with the creation reply out.
 void create_polling(EngineHarness& h, const EngineHarness::CreateOpts& base = {}) {
@@ -40,7 +34,7 @@ TEST_SUITE("bosh/engine/hold") {
         CHECK_FALSE(h.answered(r1));
         h.advance_s(1);
         REQUIRE(h.answered(r1));
-        CHECK(h.body(r1) == kEmpty);
+        CHECK(h.body(r1) == kEmptyBody);
         CHECK(h.reply(r1).status == 200);
     }
 
@@ -53,7 +47,7 @@ TEST_SUITE("bosh/engine/hold") {
         CHECK_FALSE(h.answered(r1));
         h.advance_s(1);
         REQUIRE(h.answered(r1));
-        CHECK(h.body(r1) == kEmpty);
+        CHECK(h.body(r1) == kEmptyBody);
     }
 
     TEST_CASE("C124-8-06 hold=1: a new request releases the held one at once, empty") {
@@ -128,7 +122,7 @@ TEST_SUITE("bosh/engine/hold") {
         // Nothing left over for the next one.
         const auto r2 = h.send();
         h.advance_s(60);
-        CHECK(h.body(r2) == kEmpty);
+        CHECK(h.body(r2) == kEmptyBody);
     }
 
     TEST_CASE("C124-10-01 C124-10-02 inactivity ends the session silently") {
@@ -169,7 +163,7 @@ TEST_SUITE("bosh/engine/hold") {
         const auto r1 = h.send();
         h.advance_s(60);
         REQUIRE(h.answered(r1));
-        CHECK(h.body(r1) == kEmpty);
+        CHECK(h.body(r1) == kEmptyBody);
         CHECK(h.engine.session_count() == 1);
         const auto r2 = h.send(msg("still here"));
         CHECK(h.written().find("still here") != std::string::npos);
@@ -182,14 +176,14 @@ TEST_SUITE("bosh/engine/hold") {
             create_polling(h);
             const auto r1 = h.send();
             REQUIRE(h.answered(r1));
-            CHECK(h.body(r1) == kEmpty);
+            CHECK(h.body(r1) == kEmptyBody);
         }
         SUBCASE("wait=0") {
             EngineHarness h;
             h.create_with({.wait = "0"});
             const auto r1 = h.send(msg("x"));
             REQUIRE(h.answered(r1));
-            CHECK(h.body(r1) == kEmpty);
+            CHECK(h.body(r1) == kEmptyBody);
         }
     }
 
@@ -248,8 +242,8 @@ TEST_SUITE("bosh/engine/hold") {
             CHECK_FALSE(Doc(h.body(id)).has("condition"));
         }
         CHECK(Doc(h.body(r1)).attr("type") == "terminate");
-        CHECK(h.body(r2) == kEmpty);
-        CHECK(h.body(r3) == kEmpty);
+        CHECK(h.body(r2) == kEmptyBody);
+        CHECK(h.body(r3) == kEmptyBody);
         const auto w = h.written();
         CHECK(w.find("<body>2</body>") < w.find("type='unavailable'"));
         CHECK(w.find("type='unavailable'") < w.find("</stream:stream>"));
@@ -369,7 +363,7 @@ TEST_SUITE("bosh/engine/hold") {
         create_polling(h);
         const auto r1 = h.send();
         REQUIRE(h.answered(r1));
-        CHECK(h.body(r1) == kEmpty);
+        CHECK(h.body(r1) == kEmptyBody);
         h.advance_ms(200);
         const auto r2 = h.send();
         REQUIRE(h.answered(r2));
@@ -397,7 +391,7 @@ TEST_SUITE("bosh/engine/hold") {
             h.advance_s(2);
             const auto r2 = h.send();
             REQUIRE(h.answered(r2));
-            CHECK(h.body(r2) == kEmpty);
+            CHECK(h.body(r2) == kEmptyBody);
         }
         SUBCASE("(b) the first poll's reply carried a payload") {
             h.server_send(kPush);
@@ -405,7 +399,7 @@ TEST_SUITE("bosh/engine/hold") {
             CHECK(h.body(r1).find("<body>push</body>") != std::string::npos);
             const auto r2 = h.send();
             REQUIRE(h.answered(r2));
-            CHECK(h.body(r2) == kEmpty);
+            CHECK(h.body(r2) == kEmptyBody);
             // ...but a third quick empty poll after an empty reply is too fast.
             const auto r3 = h.send();
             CHECK(condition(h, r3) == "policy-violation");
@@ -414,7 +408,7 @@ TEST_SUITE("bosh/engine/hold") {
             h.send();
             const auto r2 = h.send(msg("x"));
             REQUIRE(h.answered(r2));
-            CHECK(h.body(r2) == kEmpty);
+            CHECK(h.body(r2) == kEmptyBody);
         }
         SUBCASE("(d) resending the first poll gets the cached reply") {
             const auto r1 = h.send();
@@ -476,7 +470,7 @@ TEST_SUITE("bosh/engine/hold") {
         const auto r1 = h.send();
         h.abort(r1);
         REQUIRE(h.times_answered(r1) == 1); // answered into the cache at once
-        CHECK(h.body(r1) == kEmpty);
+        CHECK(h.body(r1) == kEmptyBody);
         h.server_send(kPush); // nothing live is held: queued
         const auto r1b = h.post(h.request_body(1001));
         REQUIRE(h.answered(r1b));

@@ -5,23 +5,12 @@
 #include <doctest/doctest.h>
 
 using namespace boshd;
+using test::condition;
 using test::Doc;
 using test::EngineHarness;
+using test::kEmptyBody;
+using test::msg;
 using test::occurrences;
-
-namespace {
-
-constexpr const char* kEmpty = "<body xmlns='http://jabber.org/protocol/httpbind'/>";
-
-std::string msg(const std::string& text) {
-    return "<message xmlns='jabber:client' to='b@example.com'><body>" + text + "</body></message>";
-}
-
-std::string condition(const EngineHarness& h, bosh::RequestId id) {
-    return Doc(h.body(id)).attr("condition");
-}
-
-} // namespace
 
 TEST_SUITE("bosh/engine/rid") {
     TEST_CASE("C124-8-02 C124-14.2-01 an early rid waits for the gap; payloads go in rid order") {
@@ -54,7 +43,7 @@ TEST_SUITE("bosh/engine/rid") {
         CHECK_FALSE(h.answered(r2));
         h.advance_s(60);
         REQUIRE(h.answered(r2));
-        CHECK(h.body(r2) == kEmpty);
+        CHECK(h.body(r2) == kEmptyBody);
         CHECK(h.max_times_answered() <= 1);
     }
 
@@ -164,7 +153,7 @@ TEST_SUITE("bosh/engine/rid") {
         CHECK_FALSE(h.answered(r1b));
         h.advance_s(1);
         REQUIRE(h.answered(r1b));
-        CHECK(h.body(r1b) == kEmpty);
+        CHECK(h.body(r1b) == kEmptyBody);
     }
 
     TEST_CASE("C124-14.3-03 a repeat of a parked (early) rid replaces the old connection") {
@@ -179,7 +168,7 @@ TEST_SUITE("bosh/engine/rid") {
         CHECK(occurrences(h.written(), "<body>B</body>") == 1);
         h.advance_s(60);
         REQUIRE(h.answered(r2b));
-        CHECK(h.body(r2b) == kEmpty);
+        CHECK(h.body(r2b) == kEmptyBody);
         CHECK(h.max_times_answered() <= 1);
     }
 
@@ -337,6 +326,6 @@ TEST_SUITE("bosh/engine/rid") {
         CHECK(occurrences(h.written(), "<body>once</body>") == 1);
         h.advance_s(60);
         REQUIRE(h.answered(r1b));
-        CHECK(h.body(r1b) == kEmpty);
+        CHECK(h.body(r1b) == kEmptyBody);
     }
 }

@@ -6,9 +6,11 @@
 #include <doctest/doctest.h>
 
 using namespace boshd;
+using test::condition;
 using test::Doc;
 using test::EngineHarness;
 using test::occurrences;
+using test::parse;
 using test::stream_headers;
 using test::tag_attr;
 
@@ -25,17 +27,6 @@ constexpr const char* kAuth =
     "</auth>";
 constexpr const char* kRestart = "xmlns:xmpp='urn:xmpp:xbosh' xmpp:restart='true'";
 constexpr const char* kStreamsNs = "http://etherx.jabber.org/streams";
-
-xml::Body parse(const std::string& body) {
-    auto b = xml::parse_body(body, {});
-    INFO("body: ", body);
-    REQUIRE(b);
-    return std::move(b.value());
-}
-
-std::string condition(const EngineHarness& h, bosh::RequestId id) {
-    return Doc(h.body(id)).attr("condition");
-}
 
 // The <body ...> start tag of a reply.
 std::string start_tag(const std::string& body) {
