@@ -237,6 +237,8 @@ public:
         return m;
     }
     std::size_t responses() const { return responses_; } // Respond actions so far
+    // Every reply given so far, by request id.
+    const std::map<std::uint64_t, bosh::ReplyPtr>& all_replies() const { return replies_; }
     std::string body(bosh::RequestId id) const { return reply(id).body; }
     std::size_t times_answered(bosh::RequestId id) const {
         auto it = answer_count_.find(bosh::value_of(id));

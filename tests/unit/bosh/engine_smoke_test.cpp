@@ -1,4 +1,5 @@
 #include "support/engine_harness.h"
+#include "xml/body_parser.h"
 
 #include <doctest/doctest.h>
 
@@ -29,5 +30,28 @@ TEST_SUITE("bosh/engine") {
         CHECK(h.link_closed());
         CHECK(h.written().find("</stream:stream>") != std::string::npos);
         CHECK(h.engine.session_count() == 0);
+    }
+
+    TEST_CASE("C124-6-01 C124-8-03 every accepted request gets 200 and exactly one <body/> "
+              "in the httpbind namespace") {
+        EngineHarness h;
+        h.create();
+        // A representative session: empty poll, payloads both ways, a held
+        // request pushed, a wait expiry, a resend from the cache, terminate.
+        const auto r1 = h.send();
+        h.server_send("<message from='a@example.com'><body>x</body></message>");
+        h.send(test::msg("y"));
+        h.advance_s(60);
+        h.post(h.request_body(1001)); // resend: from the cache
+        h.send(test::msg("bye"), "type='terminate'");
+        CHECK(h.answered(r1));
+        REQUIRE(h.all_replies().size() >= 5);
+        for (const auto& [id, reply] : h.all_replies()) {
+            CAPTURE(reply->body);
+            CHECK(reply->status == 200);
+            // boshd's own namespace-aware parser: one root, <body/> in
+            // http://jabber.org/protocol/httpbind, nothing after it.
+            CHECK(xml::parse_body(reply->body, {}).ok());
+        }
     }
 }
