@@ -53,6 +53,10 @@ void Session::update_idle(Context& ctx) {
 }
 
 void Session::on_request(RequestId id, Request r, Context& ctx) {
+    // Any request is activity: even one answered at once (a poll in a
+    // polling session, a replay from the cache) restarts the inactivity
+    // period, which counts from the last response (C124-10-01).
+    was_idle_ = false;
     handle_request(id, std::move(r), ctx);
     update_idle(ctx);
 }

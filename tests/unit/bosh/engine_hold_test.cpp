@@ -506,4 +506,33 @@ TEST_SUITE("bosh/engine/hold") {
         CHECK(h.responses() == 0);
         CHECK(h.link_closed());
     }
+
+    TEST_CASE("C124-10-01 C124-12-04 a polling session that keeps polling never expires") {
+        EngineHarness h;
+        h.create_with({.rid = 1000, .hold = "0"}); // inactivity 30 + 2 x polling 2 = 34
+        for (int i = 0; i < 30; ++i) {
+            h.advance_s(5); // every poll answered at once, 5 s apart (> polling)
+            const auto r = h.send();
+            REQUIRE(h.answered(r));
+            CHECK(condition(h, r).empty());
+        }
+        CHECK(h.engine.session_count() == 1); // 150 s in, far past the inactivity period
+        h.advance_s(34);
+        CHECK(h.engine.session_count() == 0); // and it does expire once the polls stop
+    }
+
+    TEST_CASE("C124-10-01 a replay from the cache restarts the inactivity period") {
+        EngineHarness h;
+        h.create();
+        const auto r1 = h.send();
+        h.advance_s(60); // answered empty at wait; idle from here
+        REQUIRE(h.answered(r1));
+        h.advance_s(25);
+        const auto again = h.post(h.request_body(1001)); // resend: answered at once from the cache
+        REQUIRE(h.answered(again));
+        h.advance_s(25); // 50 s since the first answer, 25 s since the replay
+        CHECK(h.engine.session_count() == 1);
+        h.advance_s(5);
+        CHECK(h.engine.session_count() == 0);
+    }
 }
