@@ -1,10 +1,12 @@
 #include "net/held_request.h"
 
+#include <cerrno>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <string>
+#include <sys/socket.h>
 
 namespace boshd::net {
 
@@ -14,15 +16,20 @@ HeldRequest::HeldRequest(event_base* base, evhttp_request* req, bosh::RequestId 
         return;
     }
     evhttp_connection_set_closecb(evcon_, &HeldRequest::on_connection_close, this);
+    const auto fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon_));
+    if (fd < 0) {
+        return;
+    }
+    // EV_READ as well as EV_CLOSED: epoll reports a reset (RST) or an error as
+    // readable and writable, never as EV_CLOSED, and a level-triggered error
+    // nobody listens for makes every loop iteration return at once.
+    short what = EV_READ;
     if (event_base_get_features(base) & EV_FEATURE_EARLY_CLOSE) {
-        const auto fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon_));
-        if (fd >= 0) {
-            closed_watch_.reset(
-                event_new(base, fd, EV_CLOSED, &HeldRequest::on_socket_closed, this));
-            if (closed_watch_) {
-                event_add(closed_watch_.get(), nullptr);
-            }
-        }
+        what |= EV_CLOSED;
+    }
+    closed_watch_.reset(event_new(base, fd, what, &HeldRequest::on_socket_event, this));
+    if (closed_watch_) {
+        event_add(closed_watch_.get(), nullptr);
     }
 }
 
@@ -32,10 +39,6 @@ HeldRequest::~HeldRequest() {
     // never calls back into freed memory. libevent frees the request with its
     // connection.
     disarm();
-}
-
-evkeyvalq* HeldRequest::output_headers() const {
-    return evhttp_request_get_output_headers(req_);
 }
 
 void HeldRequest::disarm() {
@@ -64,8 +67,9 @@ void HeldRequest::gone() {
     on_gone_(id_);
 }
 
-// libevent is freeing the connection (error, timeout, or our own free).
-void HeldRequest::on_connection_close(evhttp_connection*, void* arg) {
+// libevent is freeing the connection on its own (read or write error,
+// timeout); our own frees disarm this callback first.
+void HeldRequest::on_connection_close(evhttp_connection*, void* arg) noexcept {
     auto* self = static_cast<HeldRequest*>(arg);
     self->closed_watch_.reset();
     if (self->req_ && evhttp_request_get_connection(self->req_) == nullptr) {
@@ -78,9 +82,24 @@ void HeldRequest::on_connection_close(evhttp_connection*, void* arg) {
     self->gone();
 }
 
-// The client closed its end while we held its request.
-void HeldRequest::on_socket_closed(int, short, void* arg) {
+// The client's socket became readable or closed while we held its request.
+void HeldRequest::on_socket_event(evutil_socket_t fd, short, void* arg) noexcept {
     auto* self = static_cast<HeldRequest*>(arg);
+    char byte = 0;
+    const auto n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) {
+        // A pipelined request waits in the socket (C124-18-01). Leave it for
+        // evhttp to read once we answer; stop watching, since its bytes would
+        // keep the socket readable. A later close is noticed when we write.
+        self->closed_watch_.reset();
+        return;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        event_add(self->closed_watch_.get(), nullptr); // spurious wake-up: keep watching
+        return;
+    }
+    // End of stream (n == 0: FIN, also a half-close after the request) or an
+    // error such as ECONNRESET: the client is gone.
     evhttp_connection* evcon = self->evcon_;
     self->disarm();
     // Frees the queued request with the connection; never re-enable EV_READ on

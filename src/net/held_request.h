@@ -2,9 +2,13 @@
 // an evhttp_request after the request callback returned. libevent 2.1.12 has
 // traps around deferred replies (ARCHITECTURE §1.4, §3.4); they all live here.
 //
-// Contract: exactly one of
+// Contract: at most one of
 //   - complete(): boshd answers; the request is gone afterwards;
-//   - the client goes away: on_gone(id) is called once, the request is gone.
+//   - the client goes away (FIN, reset, or libevent drops the connection):
+//     on_gone(id) is called once, the request is gone.
+// A client that pipelines its next request while this one is held is not
+// watched any more (its bytes must stay in the socket for evhttp); if it then
+// leaves, the reply fails to write and evhttp frees the connection.
 // Either way request() is null afterwards. The owner destroys the object
 // later, never from inside on_gone (destruction is deferred to a reaper).
 #pragma once
@@ -17,7 +21,6 @@
 
 struct evhttp_request;
 struct evhttp_connection;
-struct evkeyvalq;
 
 namespace boshd::net {
 
@@ -38,15 +41,14 @@ public:
     bool alive() const { return req_ != nullptr; }
     bosh::RequestId id() const { return id_; }
     evhttp_request* request() const { return req_; }
-    evkeyvalq* output_headers() const;
 
     // Sends |status| with |body| (Content-Length is set by evhttp; never
-    // chunked: C124-5-06). Headers must already be on output_headers().
+    // chunked: C124-5-06). Headers must already be on request()'s output headers.
     void complete(int status, std::string_view reason, std::string_view body);
 
 private:
-    static void on_connection_close(evhttp_connection* evcon, void* self);
-    static void on_socket_closed(int fd, short what, void* self);
+    static void on_connection_close(evhttp_connection* evcon, void* self) noexcept;
+    static void on_socket_event(int fd, short what, void* self) noexcept;
     void disarm();
     void gone();
 

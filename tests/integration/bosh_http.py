@@ -10,6 +10,7 @@ reuse, pipelining and "did the server close the socket?" are all explicit.
 import re
 import select
 import socket
+import struct
 import time
 import xml.etree.ElementTree as ET
 
@@ -226,6 +227,14 @@ class HttpClient:
             return False
         self.buf += chunk
         return True
+
+    def reset(self):
+        """Abort the connection with a TCP RST (SO_LINGER 0) instead of a FIN."""
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close()
 
     def close(self):
         try:

@@ -162,6 +162,22 @@ class AbortedRequestTest(BoshTestCase):
         other_conn.push(message("other-back"))
         self.assertHasStanza(oc.read_response(), "message")
 
+    def test_client_resets_held_connection_noticed_before_wait(self):
+        # A reset (RST) shows up in epoll as an error, not as EV_CLOSED; it
+        # must still be noticed at once, and not leave the socket spinning.
+        s, conn = self.open_session(wait=10)
+        n = self.requests_seen()
+        held, rid = s.send()
+        self.wait_requests_seen(n + 1)
+        gone_before = self.boshd.count("http.gone")
+        held.reset()
+        self.boshd.wait_log("http.gone", count=gone_before + 1, timeout=2)
+        self.assertTrue(self.boshd.alive())
+        again = s.request(rid=rid, timeout=2)
+        self.assertEqual(again.status, 200)
+        c, _ = s.send(message("after-reset"))
+        conn.wait_data("after-reset")
+
     def test_client_drops_request_parked_behind_a_gap(self):
         s, conn = self.open_session(hold=1, wait=10)
         r0 = s.rid
