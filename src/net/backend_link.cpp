@@ -83,18 +83,42 @@ void BackendLink::close() {
         return;
     }
     state_ = State::Closing;
-    if (!bev_ || evbuffer_get_length(bufferevent_get_output(bev_.get())) == 0) {
+    if (!bev_ || drained()) {
         return finish();
     }
     bufferevent_disable(bev_.get(), EV_READ);
     bufferevent_set_timeouts(bev_.get(), nullptr, &kCloseTimeout);
     bufferevent_setcb(bev_.get(), nullptr, &BackendLink::on_write, &BackendLink::on_event, this);
+    if (bufferevent* wire = bufferevent_get_underlying(bev_.get())) {
+        // STARTTLS: the filter encrypts into the plain bufferevent below it at
+        // once, so its own output is empty while the last bytes (say the
+        // client's unavailable presence and </stream:stream>) still wait in
+        // the one below. Watch that buffer too; a callback on the buffer, not
+        // on the bufferevent, leaves the filter's own callbacks in place.
+        bufferevent_set_timeouts(wire, nullptr, &kCloseTimeout);
+        wire_watch_ =
+            evbuffer_add_cb(bufferevent_get_output(wire), &BackendLink::on_wire_drained, this);
+    }
+}
+
+// Nothing left to write: not in our bufferevent, nor under it (STARTTLS).
+bool BackendLink::drained() const {
+    const auto pending = [](bufferevent* b) {
+        return evbuffer_get_length(bufferevent_get_output(b));
+    };
+    bufferevent* wire = bufferevent_get_underlying(bev_.get());
+    return pending(bev_.get()) == 0 && (!wire || pending(wire) == 0);
 }
 
 void BackendLink::finish() {
     state_ = State::Dead;
     if (bev_) {
         bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
+        if (wire_watch_) {
+            evbuffer_remove_cb_entry(bufferevent_get_output(bufferevent_get_underlying(bev_.get())),
+                                     wire_watch_);
+            wire_watch_ = nullptr;
+        }
     }
     handler_.on_link_done(id_);
 }
@@ -110,13 +134,13 @@ void BackendLink::fail(std::string reason) {
     event_active(deferred_.get(), EV_TIMEOUT, 0);
 }
 
-void BackendLink::on_deferred_failure(int, short, void* self) {
+void BackendLink::on_deferred_failure(int, short, void* self) noexcept {
     auto* link = static_cast<BackendLink*>(self);
     link->handler_.on_backend_closed(link->id_, link->deferred_reason_);
     link->handler_.on_link_done(link->id_);
 }
 
-void BackendLink::on_read(bufferevent* bev, void* self) {
+void BackendLink::on_read(bufferevent* bev, void* self) noexcept {
     auto* link = static_cast<BackendLink*>(self);
     if (link->state_ != State::Open) {
         return;
@@ -130,14 +154,18 @@ void BackendLink::on_read(bufferevent* bev, void* self) {
     link->handler_.on_backend_data(link->id_, link->read_buf_);
 }
 
-void BackendLink::on_write(bufferevent* bev, void* self) {
+void BackendLink::on_write(bufferevent*, void* self) noexcept {
     auto* link = static_cast<BackendLink*>(self);
-    if (link->state_ == State::Closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+    if (link->state_ == State::Closing && link->drained()) {
         link->finish();
     }
 }
 
-void BackendLink::on_event(bufferevent*, short what, void* self) {
+void BackendLink::on_wire_drained(evbuffer*, const evbuffer_cb_info*, void* self) noexcept {
+    on_write(nullptr, self);
+}
+
+void BackendLink::on_event(bufferevent*, short what, void* self) noexcept {
     static_cast<BackendLink*>(self)->handle_event(what);
 }
 

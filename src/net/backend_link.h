@@ -12,6 +12,9 @@
 #include <string>
 #include <string_view>
 
+struct evbuffer_cb_entry;
+struct evbuffer_cb_info;
+
 namespace boshd::net {
 
 class BackendHandler {
@@ -46,10 +49,12 @@ public:
 private:
     enum class State { Idle, Connecting, Open, Handshaking, Closing, Dead };
 
-    static void on_read(bufferevent* bev, void* self);
-    static void on_write(bufferevent* bev, void* self);
-    static void on_event(bufferevent* bev, short what, void* self);
-    static void on_deferred_failure(int, short, void* self);
+    static void on_read(bufferevent* bev, void* self) noexcept;
+    static void on_write(bufferevent* bev, void* self) noexcept;
+    static void on_wire_drained(evbuffer* buf, const evbuffer_cb_info* info, void* self) noexcept;
+    static void on_event(bufferevent* bev, short what, void* self) noexcept;
+    static void on_deferred_failure(int, short, void* self) noexcept;
+    bool drained() const;
     void handle_event(short what);
     void fail(std::string reason);
     void finish();
@@ -63,6 +68,7 @@ private:
     BackendHandler& handler_;
     BufferEventPtr bev_;
     EventPtr deferred_;
+    evbuffer_cb_entry* wire_watch_ = nullptr; // while closing a STARTTLS link
     std::string deferred_reason_;
     std::string read_buf_; // bytes being handed to the engine
     State state_ = State::Idle;

@@ -48,6 +48,15 @@ class StartTlsTest(BoshTestCase):
     def test_C124_19_2_01_starttls_without_verification(self):
         self.check_tls_session(self.boshd)
 
+    def test_C124_13_01_terminate_payload_and_close_reach_the_server_over_starttls(self):
+        # The last bytes of a STARTTLS link sit below the TLS filter when the
+        # link is closed; they must still be written before the socket goes.
+        s, conn = self.check_tls_session(self.boshd)
+        resp = s.request("<presence xmlns='jabber:client' type='unavailable'/>", type="terminate")
+        self.assertEqual(resp.xml().get("type"), "terminate", resp.body)
+        conn.wait_data("type='unavailable'")
+        conn.wait_data("</stream:stream>")
+
     def test_starttls_verified_with_ca_file_and_server_name(self):
         cert, _ = make_self_signed_cert()
         b = self.with_route(tls_verify=True, tls_ca_file=cert, tls_server_name="example.com")
