@@ -61,9 +61,5 @@ ExpatParser make_expat_parser() {
     return p;
 }
 
-void reset_expat_parser(XML_Parser parser) {
-    XML_ParserReset(parser, "UTF-8");
-    configure(parser);
-}
 
 } // namespace boshd::xml

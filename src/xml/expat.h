@@ -36,8 +36,5 @@ QName split_qname(std::string_view expat_name);
 // (C124-7.2-17: bodies are UTF-8). Never returns null (aborts on OOM).
 ExpatParser make_expat_parser();
 
-// Re-initialises |parser| for a new document (a restarted XMPP stream), with
-// the same settings as make_expat_parser. Handlers must be set again.
-void reset_expat_parser(XML_Parser parser);
 
 } // namespace boshd::xml

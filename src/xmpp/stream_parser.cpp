@@ -1,5 +1,7 @@
 #include "xmpp/stream_parser.h"
 
+#include "xml/writer.h"
+
 #include <climits>
 
 namespace boshd::xmpp {
@@ -12,6 +14,10 @@ bool is_xml_space(char c) {
 
 constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
 constexpr std::string_view kTooLarge = "stanza larger than backend.max_stanza_size";
+
+std::string name_as_written(const xml::QName& q) {
+    return q.prefix.empty() ? std::string(q.local) : std::string(q.prefix) + ":" + std::string(q.local);
+}
 
 } // namespace
 
@@ -45,6 +51,11 @@ struct StreamParser::Callbacks {
         }
         const auto q = xml::split_qname(name);
         const auto event_end = note_event_end(p);
+        if (p.depth_ == 0 && p.resuming_) {
+            p.scanner_.on_wrapper_start(); // the same declarations as the real header
+            ++p.depth_;
+            return;
+        }
         if (p.depth_ == 0) {
             if (q.ns != xml::kStreamsNs || q.local != "stream") {
                 return fail(p, "root element is not <stream:stream>");
@@ -68,6 +79,13 @@ struct StreamParser::Callbacks {
                 }
             }
             p.scanner_.on_wrapper_start();
+            p.resume_header_ = "<" + std::string(name_as_written(q));
+            for (const auto& d : p.scanner_.wrapper_decls()) {
+                p.resume_header_ += d.prefix.empty() ? " xmlns='" : " xmlns:" + d.prefix + "='";
+                xml::append_escaped_attribute(p.resume_header_, d.uri);
+                p.resume_header_ += '\'';
+            }
+            p.resume_header_ += '>';
             p.out_->push_back(StreamOpened{std::move(h)});
         } else {
             p.scanner_.on_start(p.depth_, q, attrs, offset(p));
@@ -133,12 +151,12 @@ struct StreamParser::Callbacks {
 };
 
 StreamParser::StreamParser(std::size_t max_element_size)
-    : parser_(xml::make_expat_parser()), max_element_size_(max_element_size),
-      scanner_(true, xml::kStreamsNs) {
-    install_handlers();
+    : max_element_size_(max_element_size), scanner_(true, xml::kStreamsNs) {
+    create_parser();
 }
 
-void StreamParser::install_handlers() {
+void StreamParser::create_parser() {
+    parser_ = xml::make_expat_parser();
     auto* p = parser_.get();
     XML_SetUserData(p, this);
     XML_SetElementHandler(p, Callbacks::start, Callbacks::end);
@@ -149,9 +167,21 @@ void StreamParser::install_handlers() {
     XML_SetProcessingInstructionHandler(p, Callbacks::pi);
 }
 
+// A fresh parser that stands where the old one stood: inside the stream
+// element, with its namespaces in scope. Offsets continue after the primer.
+void StreamParser::resume() {
+    create_parser();
+    resuming_ = true;
+    depth_ = 0;
+    XML_Parse(parser_.get(), resume_header_.data(), static_cast<int>(resume_header_.size()),
+              XML_FALSE);
+    resuming_ = false;
+    base_ = parsed_up_to_;
+}
+
 void StreamParser::reset() {
-    xml::reset_expat_parser(parser_.get());
-    install_handlers();
+    create_parser();
+    resume_header_.clear();
     scanner_.reset();
     buffer_.clear();
     buffer_.shrink_to_fit();
@@ -164,6 +194,9 @@ void StreamParser::reset() {
 void StreamParser::feed(std::string_view bytes, std::vector<StreamEvent>& out) {
     if (done_ || bytes.empty()) {
         return;
+    }
+    if (!parser_) {
+        resume();
     }
     out_ = &out;
     // Keep the bytes until the element they belong to is complete: the
@@ -194,6 +227,12 @@ void StreamParser::feed(std::string_view bytes, std::vector<StreamEvent>& out) {
         done_ = true;
         buffer_.clear();
         out.push_back(StreamBroken{std::string(kTooLarge)});
+        return;
+    }
+    if (depth_ == 1 && buffer_.empty()) {
+        // Between stanzas, nothing pending: let the parser go until the next burst.
+        parser_.reset();
+        buffer_.shrink_to_fit();
     }
 }
 

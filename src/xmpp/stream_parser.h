@@ -52,11 +52,23 @@ public:
     // STARTTLS and after a stream restart, RFC 6120 §4.3.3).
     void reset();
 
+    // True while no expat parser is allocated (between bursts of stanzas).
+    bool hibernating() const { return !parser_; }
+
 private:
     struct Callbacks;
-    void install_handlers();
+    void create_parser();
+    void resume();
 
+    // expat's state for one stream is about 12 KB once the header is in,
+    // most of an idle session's memory. Between stanzas nothing of it is
+    // needed but the namespaces the header declared, so the parser is freed
+    // after every burst that ends between stanzas and re-created on the next
+    // one, primed with |resume_header_|: the header's element name and
+    // namespace declarations, without attributes.
     xml::ExpatParser parser_;
+    std::string resume_header_;
+    bool resuming_ = false;
     std::size_t max_element_size_;
     xml::FragmentScanner scanner_;
     std::string buffer_; // unconsumed bytes, starting at absolute offset base_

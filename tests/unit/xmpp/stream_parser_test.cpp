@@ -441,4 +441,45 @@ TEST_SUITE("xmpp/stream_parser") {
             CHECK(delivered == 10000);
         }
     }
+
+    TEST_CASE("between bursts the parser is freed; the next burst resumes in the same namespaces") {
+        StreamParser p(kMax);
+        const std::string header =
+            "<s:stream xmlns='jabber:client' xmlns:s='http://etherx.jabber.org/streams' "
+            "xmlns:db='jabber:server:dialback' id='x' version='1.0'>";
+        CHECK(trace(feed_all(p, header)) == v({"open"}));
+        CHECK(p.hibernating()); // the header alone: nothing pending
+        // A stanza relying on the header's default namespace and on a prefix
+        // the header declared, after the parser was re-created.
+        CHECK(
+            trace(feed_all(p, "<db:result to='a'/>")) ==
+            v({"el:<db:result xmlns='jabber:client' xmlns:db='jabber:server:dialback' to='a'/>"}));
+        CHECK(p.hibernating());
+        CHECK(trace(feed_all(p, "<message><body>x</body></message>")) ==
+              v({"el:<message xmlns='jabber:client'><body>x</body></message>"}));
+        // The stream prefix of the header stays bound: features and the end.
+        const auto ev = feed_all(
+            p, "<s:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></s:features>");
+        REQUIRE(ev.size() == 1);
+        CHECK(std::get<StreamElement>(ev[0]).element.is(kStreamsNs, "features"));
+        CHECK(trace(feed_all(p, "</s:stream>")) == v({"end"}));
+    }
+
+    TEST_CASE("a stanza cut between bursts keeps the parser until it is complete") {
+        StreamParser p(kMax);
+        feed_all(p, kHeader);
+        CHECK(trace(feed_all(p, "<message><bo")) == v({}));
+        CHECK_FALSE(p.hibernating());
+        CHECK(trace(feed_all(p, "dy>y</body></message> ")) ==
+              v({"el:<message xmlns='jabber:client'><body>y</body></message>"}));
+        CHECK(p.hibernating());
+    }
+
+    TEST_CASE("after resuming, a malformed burst still breaks the stream") {
+        StreamParser p(kMax);
+        feed_all(p, kHeader + "<a/>");
+        REQUIRE(p.hibernating());
+        CHECK(trace(feed_all(p, "<b></c>")) == v({"broken"}));
+        CHECK(trace(feed_all(p, "<d/>")) == v({})); // nothing after a broken stream
+    }
 }
