@@ -131,28 +131,34 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
 
 void Engine::create_session(RequestId id, Request request, Context& ctx) {
     const auto& a = request.attrs;
-    const int legacy_400 = a.ver ? 200 : 400;
+    // A client that sent no `ver` is a legacy one: 400/403/404 (C124-17.1-02).
+    const auto refuse = [&](Condition c, std::string_view reason) {
+        reject(id, c, reason, a.ver ? 200 : legacy_http_status(c), ctx);
+    };
     if (shutting_down_) {
-        return reject(id, Condition::SystemShutdown, "shutting down", 200, ctx); // C124-17.2-14
+        return refuse(Condition::SystemShutdown, "shutting down"); // C124-17.2-14
     }
     if (!a.rid) {
-        return reject(id, Condition::BadRequest, "missing rid", legacy_400, ctx); // C124-6-09
+        return refuse(Condition::BadRequest, "missing rid"); // C124-6-09
     }
     if (!a.to || a.to->empty()) {
-        return reject(id, Condition::ImproperAddressing, "missing to", 200, ctx); // C124-17.2-07
+        return refuse(Condition::ImproperAddressing, "missing to"); // C124-17.2-07
     }
     auto route = routes_.find(*a.to);
     if (!route) {
         // boshd is never an open relay (C124-17.2-06; `route` is ignored, C124-7.1-05).
-        return reject(id, Condition::HostUnknown, "no route for the domain", 200, ctx);
+        return refuse(Condition::HostUnknown, "no route for the domain");
     }
     if (std::any_of(request.payloads.begin(), request.payloads.end(),
                     xmpp::is_stream_negotiation)) {
-        return reject(id, Condition::BadRequest, "TLS or compression negotiation over BOSH",
-                      legacy_400, ctx); // C206-2-06, C206-4-06
+        return refuse(Condition::BadRequest,
+                      "TLS or compression negotiation over BOSH"); // C206-2-06, C206-4-06
+    }
+    if (xml::total_bytes(request.payloads) > limits_.max_server_queue) {
+        return refuse(Condition::PolicyViolation, "payloads over session.max_server_queue");
     }
     if (sessions_.size() >= limits_.max_sessions) {
-        return reject(id, Condition::UndefinedCondition, "session.max_sessions reached", 200, ctx);
+        return refuse(Condition::UndefinedCondition, "session.max_sessions reached");
     }
 
     SessionParams p;

@@ -29,6 +29,10 @@ struct Limits {
     // Bytes queued for a client that is not polling; beyond it the session
     // ends with policy-violation rather than growing without bound.
     std::size_t max_client_queue = 1024 * 1024;
+    // Bytes queued for an XMPP server that is not reading them (it throttles
+    // the client, or hangs); beyond it the session ends rather than growing
+    // without bound.
+    std::size_t max_server_queue = 1024 * 1024;
     // Time from session creation until the server's stream features arrive
     // (TCP connect, TLS, stream open); beyond it remote-connection-failed.
     util::Seconds backend_timeout{10};

@@ -193,6 +193,11 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     }
     if (r.attrs.restart) {
         restart(r.attrs, ctx); // stanzas inside a restart request are ignored (C206-5-03)
+    } else if (!negotiated_ && to_server_pending_.size() + xml::total_bytes(r.payloads) >
+                                   ctx.limits.max_server_queue) {
+        // Payloads wait while the stream comes up; they may not pile up.
+        return fail_request(id, Condition::PolicyViolation,
+                            "payloads before the stream was up over session.max_server_queue", ctx);
     } else {
         to_server(r.payloads, ctx); // C124-8-01: forwarded at once
     }

@@ -100,6 +100,7 @@ void Session::to_server(const std::vector<xml::Fragment>& payloads, Context& ctx
         return;
     }
     std::string bytes;
+    bytes.reserve(xml::total_bytes(payloads));
     for (const auto& f : payloads) {
         bytes += f.bytes;
     }

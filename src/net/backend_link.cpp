@@ -21,8 +21,9 @@ constexpr timeval kCloseTimeout{5, 0};
 
 BackendLink::BackendLink(event_base* base, evdns_base* dns, const TlsClientContext* tls,
                          bosh::LinkId id, std::shared_ptr<const bosh::Route> route,
-                         BackendHandler& handler)
-    : base_(base), dns_(dns), tls_(tls), id_(id), route_(std::move(route)), handler_(handler),
+                         std::size_t max_queue, BackendHandler& handler)
+    : base_(base), dns_(dns), tls_(tls), id_(id), route_(std::move(route)), max_queue_(max_queue),
+      handler_(handler),
       deferred_(event_new(base, -1, 0, &BackendLink::on_deferred_failure, this)) {}
 
 void BackendLink::connect() {
@@ -50,10 +51,24 @@ void BackendLink::connect() {
 }
 
 void BackendLink::write(std::string_view bytes) {
-    if (bev_ &&
-        (state_ == State::Connecting || state_ == State::Open || state_ == State::Handshaking)) {
-        bufferevent_write(bev_.get(), bytes.data(), bytes.size());
+    if (!bev_ ||
+        !(state_ == State::Connecting || state_ == State::Open || state_ == State::Handshaking)) {
+        return;
     }
+    bufferevent_write(bev_.get(), bytes.data(), bytes.size());
+    if (pending() > max_queue_) {
+        fail("the XMPP server is not reading (over session.max_server_queue)");
+    }
+}
+
+// Bytes written and not yet taken by the kernel: ours, and with STARTTLS the
+// encrypted ones below the filter.
+std::size_t BackendLink::pending() const {
+    const auto out = [](bufferevent* b) {
+        return evbuffer_get_length(bufferevent_get_output(b));
+    };
+    bufferevent* wire = bufferevent_get_underlying(bev_.get());
+    return out(bev_.get()) + (wire ? out(wire) : 0);
 }
 
 void BackendLink::start_tls() {
@@ -103,11 +118,7 @@ void BackendLink::close() {
 
 // Nothing left to write: not in our bufferevent, nor under it (STARTTLS).
 bool BackendLink::drained() const {
-    const auto pending = [](bufferevent* b) {
-        return evbuffer_get_length(bufferevent_get_output(b));
-    };
-    bufferevent* wire = bufferevent_get_underlying(bev_.get());
-    return pending(bev_.get()) == 0 && (!wire || pending(wire) == 0);
+    return pending() == 0;
 }
 
 void BackendLink::finish() {

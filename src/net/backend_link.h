@@ -33,8 +33,11 @@ public:
 class BackendLink {
 public:
     // |tls| is required for routes with TLS and must outlive the link.
+    // |max_queue|: bytes that may wait for the server to read them; beyond it
+    // the link fails (the server is not reading: session.max_server_queue).
     BackendLink(event_base* base, evdns_base* dns, const TlsClientContext* tls, bosh::LinkId id,
-                std::shared_ptr<const bosh::Route> route, BackendHandler& handler);
+                std::shared_ptr<const bosh::Route> route, std::size_t max_queue,
+                BackendHandler& handler);
 
     BackendLink(const BackendLink&) = delete;
     BackendLink& operator=(const BackendLink&) = delete;
@@ -54,6 +57,7 @@ private:
     static void on_wire_drained(evbuffer* buf, const evbuffer_cb_info* info, void* self) noexcept;
     static void on_event(bufferevent* bev, short what, void* self) noexcept;
     static void on_deferred_failure(int, short, void* self) noexcept;
+    std::size_t pending() const;
     bool drained() const;
     void handle_event(short what);
     void fail(std::string reason);
@@ -65,6 +69,7 @@ private:
     const TlsClientContext* tls_;
     bosh::LinkId id_;
     std::shared_ptr<const bosh::Route> route_;
+    std::size_t max_queue_;
     BackendHandler& handler_;
     BufferEventPtr bev_;
     EventPtr deferred_;

@@ -165,9 +165,10 @@ void Server::open_link(const bosh::OpenBackend& open) {
     if (auto it = tls_.find(open.route->domain); it != tls_.end()) {
         tls = it->second.get();
     }
-    auto [it, inserted] =
-        links_.emplace(open.link, std::make_unique<net::BackendLink>(base_.get(), dns_.get(), tls,
-                                                                     open.link, open.route, *this));
+    auto [it, inserted] = links_.emplace(
+        open.link,
+        std::make_unique<net::BackendLink>(base_.get(), dns_.get(), tls, open.link, open.route,
+                                           config_.limits.max_server_queue, *this));
     it->second->connect();
 }
 

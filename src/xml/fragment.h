@@ -44,6 +44,15 @@ struct Fragment {
     }
 };
 
+// The bytes of |fragments| together.
+inline std::size_t total_bytes(const std::vector<Fragment>& fragments) {
+    std::size_t n = 0;
+    for (const auto& f : fragments) {
+        n += f.bytes.size();
+    }
+    return n;
+}
+
 class FragmentScanner {
 public:
     // |inherit_default_ns|: copy the wrapper's default namespace onto children

@@ -3,9 +3,11 @@ stanza sizes, client queue, idle keep-alive connections; and a burst of
 concurrent sessions with clients dropping held requests."""
 
 import random
+import socket
 import threading
+import time
 
-from harness import BoshTestCase, make_config, message
+from harness import BoshSession, BoshTestCase, make_config, message, route
 
 
 class SessionLimitTest(BoshTestCase):
@@ -28,6 +30,68 @@ class SessionLimitTest(BoshTestCase):
         self.open_session()
         a.request(type="terminate")
         self.open_session()
+
+
+HEADER_AND_FEATURES = (
+    b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+    b"xmlns:stream='http://etherx.jabber.org/streams' id='x' from='example.com' version='1.0'>"
+    b"<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+    b"<mechanism>PLAIN</mechanism></mechanisms></stream:features>")
+
+
+class ServerQueueTest(BoshTestCase):
+    """session.max_server_queue: an XMPP server that stops reading (it
+    throttles the client, or hangs) must not make boshd buffer without bound."""
+
+    def test_server_that_stops_reading_ends_the_session(self):
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(10)
+        port = listener.getsockname()[1]
+        stop = threading.Event()
+
+        def backend():
+            # Answer the stream header, then never read again.
+            c, _ = listener.accept()
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            c.settimeout(10)
+            buf = b""
+            while b"<stream:stream" not in buf or not buf.rstrip().endswith(b">"):
+                buf += c.recv(4096)
+            c.sendall(HEADER_AND_FEATURES)
+            stop.wait(30)
+            c.close()
+
+        t = threading.Thread(target=backend, daemon=True)
+        t.start()
+        b = self.launch(make_config([route("example.com", port)],
+                                    session={"polling": 0, "max_server_queue": 65536}))
+        try:
+            s = BoshSession(b.port)
+            s.create(wait=10)
+            big = message("x" * 30000)
+            # Two connections in turn, as a client with data does: each
+            # request releases the one held before it. Bounded: at most
+            # 300 x 30 KB and 30 s (loopback socket buffers take a few MB
+            # before boshd's own queue starts to grow).
+            first, _ = s.send(big)
+            conns = [first, s.conn()]
+            deadline = time.monotonic() + 30
+            ended = None
+            for i in range(1, 300):
+                s.send(big, conn=conns[i % 2])
+                resp = conns[(i - 1) % 2].read_response(timeout=10)
+                if resp.xml().get("type") == "terminate" or time.monotonic() > deadline:
+                    ended = resp if resp.xml().get("type") == "terminate" else None
+                    break
+            self.assertIsNotNone(ended, "boshd kept buffering for a server that does not read")
+            self.assertEqual(ended.xml().get("condition"), "remote-connection-failed", ended.body)
+            b.wait_log("session.terminated", reason=
+                       "the XMPP server is not reading (over session.max_server_queue)")
+        finally:
+            stop.set()
+            listener.close()
 
 
 class SizeLimitTest(BoshTestCase):

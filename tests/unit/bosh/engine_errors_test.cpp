@@ -446,6 +446,41 @@ TEST_SUITE("bosh/engine/errors") {
         CHECK(h.engine.session_count() == 0);
     }
 
+    TEST_CASE("payloads piling up before the stream is up: policy-violation past "
+              "max_server_queue") {
+        auto limits = EngineHarness::default_limits();
+        limits.max_server_queue = 300;
+        limits.backend_timeout = util::Seconds(120); // the stream stays down for a while
+        EngineHarness h(limits);
+        // Creation carrying more than the limit is refused outright.
+        const auto big =
+            h.post(EngineHarness::creation_body({.payload = msg(std::string(400, 'z'))}));
+        REQUIRE(h.answered(big));
+        CHECK(condition(h, big) == "policy-violation");
+        CHECK(h.engine.session_count() == 0);
+        // A session whose stream is not up yet keeps early payloads in order,
+        // up to the limit.
+        const auto create = h.post(EngineHarness::creation_body({.rid = 2000, .wait = "5"}));
+        CHECK_FALSE(h.answered(create));
+        h.connect();
+        CHECK(h.written().find("<stream:stream") != std::string::npos);
+        CHECK(h.engine.session_count() == 1);
+        // The creation reply comes at wait expiry (5 s) without features
+        // (C206-4-02 allows them later); then two requests before they arrive.
+        h.advance_s(5);
+        REQUIRE(h.answered(create));
+        h.sid = Doc(h.body(create)).attr("sid");
+        h.last_rid = 2000;
+        const auto r1 = h.send(msg(std::string(100, 'a')));
+        CHECK(h.written().find("aaaa") == std::string::npos); // waits for the stream
+        const auto r2 = h.send(msg(std::string(200, 'b')));
+        REQUIRE(h.answered(r2));
+        CHECK(condition(h, r2) == "policy-violation");
+        CHECK(condition(h, r1) == "other-request");
+        CHECK(h.engine.session_count() == 0);
+        CHECK(h.max_times_answered() <= 1);
+    }
+
     TEST_CASE("a stanza from the server over max_stanza_size: remote-connection-failed") {
         auto limits = EngineHarness::default_limits();
         limits.max_stanza_size = 1000;

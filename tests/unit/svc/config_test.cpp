@@ -62,6 +62,7 @@ void check_settings_eq(const Config& a, const Config& b) {
     CHECK(a.limits.max_sessions == b.limits.max_sessions);
     CHECK(a.limits.max_stanza_size == b.limits.max_stanza_size);
     CHECK(a.limits.max_client_queue == b.limits.max_client_queue);
+    CHECK(a.limits.max_server_queue == b.limits.max_server_queue);
     CHECK(a.limits.backend_timeout.count() == b.limits.backend_timeout.count());
     CHECK(a.limits.max_xml_depth == b.limits.max_xml_depth);
     CHECK(a.limits.max_xml_elements == b.limits.max_xml_elements);
@@ -119,6 +120,10 @@ const std::vector<IntKeyCase>& int_keys() {
         {"session", "max_client_queue", 4096, 1073741824,
          [](const Config& c) {
              return std::int64_t(c.limits.max_client_queue);
+         }},
+        {"session", "max_server_queue", 4096, 1073741824,
+         [](const Config& c) {
+             return std::int64_t(c.limits.max_server_queue);
          }},
         {"session", "max_xml_depth", 2, 256,
          [](const Config& c) {
@@ -219,6 +224,7 @@ inactivity = 90
 polling = 0
 max_sessions = 500
 max_client_queue = 8192
+max_server_queue = 16384
 max_xml_depth = 16
 max_xml_elements = 100
 request_acks = false
@@ -257,6 +263,7 @@ tls = "none"
         want.limits.polling = std::chrono::seconds(0);
         want.limits.max_sessions = 500;
         want.limits.max_client_queue = 8192;
+        want.limits.max_server_queue = 16384;
         want.limits.max_xml_depth = 16;
         want.limits.max_xml_elements = 100;
         want.limits.request_acks = false;
@@ -530,6 +537,7 @@ tls = "none"
                                 "polling",
                                 "max_sessions",
                                 "max_client_queue",
+                                "max_server_queue",
                                 "max_xml_depth",
                                 "max_xml_elements",
                                 "request_acks",
