@@ -3,16 +3,20 @@
 #include "bosh/condition.h"
 
 #include <algorithm>
+#include <cstring>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/util.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdexcept>
 #include <string>
 #include <sys/socket.h>
+#include <unordered_map>
 
 namespace boshd::net {
 
@@ -23,6 +27,10 @@ namespace {
 // closed) before any byte is buffered past this bound.
 constexpr long kTransportBodyFactor = 4;
 constexpr int kPreflightMaxAgeSeconds = 86400;
+// After accept() fails for want of descriptors or memory, stop accepting
+// for this long: the listening socket stays readable, and retrying at once
+// would spin the loop and flood the log.
+constexpr timeval kAcceptPause{1, 0};
 
 constexpr std::string_view kInfoPage =
     "<!DOCTYPE html>\n<html><head><title>boshd</title></head><body>\n"
@@ -73,13 +81,27 @@ std::string peer_of(evhttp_request* req) {
     return std::string(host ? host : "-") + ":" + std::to_string(port);
 }
 
+// evhttp installs itself as the user data of its listeners, so their error
+// callback receives the evhttp, not us: this maps one to the other. One entry
+// per HttpFrontend, added and removed with it; the loop is single-threaded.
+std::unordered_map<evhttp*, HttpFrontend*>& frontends() {
+    static std::unordered_map<evhttp*, HttpFrontend*> map;
+    return map;
+}
+
 } // namespace
+
+HttpFrontend* HttpFrontend::frontend_of(evhttp* http) {
+    auto it = frontends().find(http);
+    return it == frontends().end() ? nullptr : it->second;
+}
 
 HttpFrontend::HttpFrontend(event_base* base, const svc::HttpConfig& config, HttpHandler& handler,
                            const util::Logger& log)
     : base_(base), config_(config), handler_(handler), log_(log), http_(evhttp_new(base)),
-      reaper_(event_new(base, -1, 0, &HttpFrontend::on_reap, this)) {
-    if (!http_ || !reaper_) {
+      reaper_(event_new(base, -1, 0, &HttpFrontend::on_reap, this)),
+      accept_resume_(evtimer_new(base, &HttpFrontend::on_accept_resume, this)) {
+    if (!http_ || !reaper_ || !accept_resume_) {
         throw std::runtime_error("cannot create the HTTP server");
     }
     // Every method reaches our callback, so that the answer to an unknown one
@@ -94,9 +116,11 @@ HttpFrontend::HttpFrontend(event_base* base, const svc::HttpConfig& config, Http
     // since evhttp does not read while we hold one.
     evhttp_set_timeout(http_.get(), static_cast<int>(config.idle_timeout.count()));
     evhttp_set_gencb(http_.get(), &HttpFrontend::on_request, this);
+    frontends()[http_.get()] = this;
 }
 
 HttpFrontend::~HttpFrontend() {
+    frontends().erase(http_.get());
     graveyard_.clear();
     held_.clear();
     http_.reset(); // frees connections, and with them any request still queued
@@ -109,6 +133,8 @@ std::uint16_t HttpFrontend::listen() {
         throw std::runtime_error("cannot listen on " + config_.listen_host + ":" +
                                  std::to_string(config_.listen_port));
     }
+    evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound_),
+                                &HttpFrontend::on_accept_error);
     sockaddr_storage addr{};
     socklen_t len = sizeof(addr);
     getsockname(evhttp_bound_socket_get_fd(bound_), reinterpret_cast<sockaddr*>(&addr), &len);
@@ -118,6 +144,29 @@ std::uint16_t HttpFrontend::listen() {
     return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
 }
 
+// accept() failed with a non-retriable error (EMFILE, ENFILE, ENOBUFS,
+// ENOMEM): pause the listener, say so once, and try again later.
+void HttpFrontend::on_accept_error(evconnlistener* listener, void* http) noexcept {
+    HttpFrontend* self = frontend_of(static_cast<evhttp*>(http));
+    const int err = EVUTIL_SOCKET_ERROR();
+    if (!self) {
+        return;
+    }
+    evconnlistener_disable(listener);
+    self->log_.warning("http.accept_paused",
+                       {{"reason", std::strerror(err)},
+                        {"held", self->held_.size()},
+                        {"pause_ms", kAcceptPause.tv_sec * 1000 + kAcceptPause.tv_usec / 1000}});
+    evtimer_add(self->accept_resume_.get(), &kAcceptPause);
+}
+
+void HttpFrontend::on_accept_resume(int, short, void* self) noexcept {
+    auto* front = static_cast<HttpFrontend*>(self);
+    if (front->bound_) {
+        evconnlistener_enable(evhttp_bound_socket_get_listener(front->bound_));
+    }
+}
+
 void HttpFrontend::stop_listening() {
     if (bound_) {
         evhttp_del_accept_socket(http_.get(), bound_);
@@ -125,7 +174,7 @@ void HttpFrontend::stop_listening() {
     }
 }
 
-void HttpFrontend::on_request(evhttp_request* req, void* self) {
+void HttpFrontend::on_request(evhttp_request* req, void* self) noexcept {
     static_cast<HttpFrontend*>(self)->handle(req);
 }
 
@@ -256,7 +305,7 @@ void HttpFrontend::on_gone(bosh::RequestId id) {
     handler_.on_request_gone(id);
 }
 
-void HttpFrontend::on_reap(int, short, void* self) {
+void HttpFrontend::on_reap(int, short, void* self) noexcept {
     static_cast<HttpFrontend*>(self)->graveyard_.clear();
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 struct evhttp_bound_socket;
+struct evconnlistener;
 struct evhttp_request;
 
 namespace boshd::net {
@@ -53,8 +54,11 @@ public:
     std::size_t held() const { return held_.size(); }
 
 private:
-    static void on_request(evhttp_request* req, void* self);
-    static void on_reap(int, short, void* self);
+    static void on_request(evhttp_request* req, void* self) noexcept;
+    static void on_reap(int, short, void* self) noexcept;
+    static void on_accept_error(evconnlistener* listener, void* http) noexcept;
+    static HttpFrontend* frontend_of(evhttp* http);
+    static void on_accept_resume(int, short, void* self) noexcept;
     void handle(evhttp_request* req);
     void handle_post(evhttp_request* req);
     void reply_now(evhttp_request* req, int status, std::string_view reason,
@@ -76,6 +80,7 @@ private:
     // Requests whose client left, destroyed after the callback stack unwinds.
     std::vector<std::unique_ptr<HeldRequest>> graveyard_;
     EventPtr reaper_;
+    EventPtr accept_resume_; // re-enables the listener after an accept error
 };
 
 } // namespace boshd::net

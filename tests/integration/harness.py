@@ -14,6 +14,7 @@ The binary comes from $BOSHD (default /work/main/build/src/boshd).
 import atexit
 import os
 import queue
+import resource
 import re
 import shutil
 import signal
@@ -97,8 +98,9 @@ def make_config(routes, http=None, session=None, backend=None, log_level="debug"
 # the process
 
 class Boshd:
-    def __init__(self, config_text, binary=None):
+    def __init__(self, config_text, binary=None, max_files=None):
         self.binary = binary or BOSHD
+        self.max_files = max_files  # RLIMIT_NOFILE for the process, when set
         self.dir = tempfile.mkdtemp(prefix="boshd-it-")
         self.config_path = os.path.join(self.dir, "boshd.toml")
         with open(self.config_path, "w") as f:
@@ -114,9 +116,13 @@ class Boshd:
 
     # ---- lifecycle
     def start(self, timeout=START_TIMEOUT):
+        limit = None
+        if self.max_files is not None:
+            n = self.max_files
+            limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))  # noqa: E731
         self.proc = subprocess.Popen([self.binary, "--config", self.config_path],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE, preexec_fn=limit)
         _live.add(self.proc)
         self._pumps = [threading.Thread(target=self._pump_stderr, daemon=True),
                        threading.Thread(target=self._pump_stdout, daemon=True)]

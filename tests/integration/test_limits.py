@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 
-from harness import BoshSession, BoshTestCase, make_config, message, route
+from harness import Boshd, BoshSession, BoshTestCase, make_config, message, route
 
 
 class SessionLimitTest(BoshTestCase):
@@ -92,6 +92,39 @@ class ServerQueueTest(BoshTestCase):
         finally:
             stop.set()
             listener.close()
+
+
+class DescriptorExhaustionTest(BoshTestCase):
+    """Out of file descriptors, accept() fails; boshd pauses its listener,
+    says so, and recovers once descriptors are free (no busy loop)."""
+
+    def test_accept_pauses_when_out_of_descriptors_and_recovers(self):
+        b = Boshd(make_config(self.routes(), log_level="notice"), max_files=40).start()
+        socks = []
+        try:
+            for _ in range(45):  # more connections than descriptors left
+                socks.append(socket.create_connection(("127.0.0.1", b.port), timeout=5))
+            b.wait_log("http.accept_paused", reason="Too many open files", timeout=5)
+            self.assertTrue(b.alive())
+            for s in socks:
+                s.close()
+            socks = []
+            # Descriptors are back: the listener resumes and serves sessions.
+            s = BoshSession(b.port)
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    resp = s.create()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            self.assertEqual(resp.status, 200)
+        finally:
+            for s in socks:
+                s.close()
+            b.stop()
 
 
 class SizeLimitTest(BoshTestCase):
