@@ -4,6 +4,7 @@
 - src/bosh, src/xmpp, src/xml and src/util are the sans-I/O core: they include
   no libevent, no OpenSSL TLS, no socket headers and nothing from src/net or
   src/svc.
+- src/net (the adapters) includes nothing from src/svc (the wiring above it).
 - The monotonic clock is read in src/net/clock.cpp only; the wall clock only
   for log timestamps (src/svc/log_sink.cpp).
 
@@ -23,6 +24,7 @@ FORBIDDEN_IN_CORE = [
     re.compile(r'#\s*include\s*[<"](sys/socket|netinet/|arpa/|netdb)'),
     re.compile(r'#\s*include\s*"(net|svc)/'),
 ]
+NET_FORBIDDEN = re.compile(r'#\s*include\s*"svc/')
 CLOCK_READ = re.compile(r"(steady_clock|system_clock|MonotonicClock|high_resolution_clock)::now\s*\(")
 CLOCK_ALLOWED = {SRC / "net" / "clock.cpp", SRC / "svc" / "log_sink.cpp"}
 
@@ -41,6 +43,15 @@ def check_core_includes():
     return bad
 
 
+def check_net_includes():
+    bad = []
+    for path in sources(SRC / "net"):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if NET_FORBIDDEN.search(line):
+                bad.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    return bad
+
+
 def check_clock_reads():
     bad = []
     for path in sources(SRC):
@@ -55,6 +66,7 @@ def check_clock_reads():
 def main():
     rules = [
         ("the core (bosh, xmpp, xml, util) includes no I/O headers", check_core_includes),
+        ("the adapters in net include nothing from svc, which wires them", check_net_includes),
         ("clocks are read only in net/clock.cpp (and log timestamps)", check_clock_reads),
     ]
     failed = 0

@@ -10,13 +10,13 @@ char ascii_lower(char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
+} // namespace
+
+bool same_domain(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return ascii_lower(x) == ascii_lower(y);
            });
 }
-
-} // namespace
 
 std::string_view to_string(TlsMode mode) {
     switch (mode) {
@@ -49,7 +49,7 @@ RouteTable::RouteTable(std::vector<Route> routes) {
 
 std::shared_ptr<const Route> RouteTable::find(std::string_view domain) const {
     for (const auto& r : routes_) {
-        if (iequals(r->domain, domain)) {
+        if (same_domain(r->domain, domain)) {
             return r;
         }
     }

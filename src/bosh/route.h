@@ -19,6 +19,9 @@ enum class TlsMode {
 };
 
 std::string_view to_string(TlsMode mode);
+
+// DNS names compare case-insensitively (ASCII): "Example.ORG" is example.org.
+bool same_domain(std::string_view a, std::string_view b);
 std::optional<TlsMode> parse_tls_mode(std::string_view text);
 
 struct Route {

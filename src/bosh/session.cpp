@@ -10,7 +10,9 @@ namespace boshd::bosh {
 namespace {
 
 bool is_empty_request(const BodyAttrs& a, const std::vector<xml::Fragment>& payloads) {
-    return payloads.empty() && !a.restart && !a.terminate && !a.pause;
+    // `pause` (§10) is not supported yet: no maxpause is advertised, so a
+    // pause attribute earns no special treatment here or below.
+    return payloads.empty() && !a.restart && !a.terminate;
 }
 
 } // namespace
@@ -134,9 +136,9 @@ bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
     const bool empty =
         is_empty_request(newest, newest_parked ? early.rbegin()->second.payloads : r.payloads);
     const std::size_t outstanding = held_.size() + early.size() + 1;
-    // One request beyond `requests` is allowed if it pauses or terminates
+    // One request beyond `requests` is allowed if it terminates
     // (C124-11-02).
-    const std::size_t allowed = p_.requests + ((newest.terminate || newest.pause) ? 1 : 0);
+    const std::size_t allowed = p_.requests + (newest.terminate ? 1 : 0);
     if (outstanding > allowed) {
         fail_request(id, Condition::PolicyViolation, "too many simultaneous requests",
                      ctx); // C124-11-01
@@ -192,6 +194,11 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
         return client_terminate(id, std::move(r), ctx);
     }
     if (r.attrs.restart) {
+        if (r.attrs.to && !same_domain(*r.attrs.to, p_.header.to)) {
+            // A restart may not re-target the stream at another domain of the
+            // same server: only the routed domain is served (C124-17.2-06).
+            return fail_request(id, Condition::HostUnknown, "restart names another domain", ctx);
+        }
         restart(r.attrs, ctx); // stanzas inside a restart request are ignored (C206-5-03)
     } else if (!negotiated_ && to_server_pending_.size() + xml::total_bytes(r.payloads) >
                                    ctx.limits.max_server_queue) {
@@ -234,7 +241,12 @@ void Session::on_aborted(RequestId id, Context& ctx) {
             std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.id == id; });
         it != held_.end()) {
         if (it->creation) {
-            held_.erase(it); // nobody can resend a creation request: nothing to cache
+            // The client never learnt the sid, so nobody can reach this
+            // session again: end it now rather than at inactivity.
+            ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "creation abandoned"}});
+            ++ctx.counters.sessions_expired;
+            held_.erase(it);
+            return finish(ctx);
         } else {
             // Answer it now, empty, into the cache: a resend of this rid finds
             // it there, and pending data stays queued for a live request.
@@ -272,24 +284,16 @@ void Session::handle_timer(Context& ctx) {
     }
     for (const auto& [rid, e] : window_.early_requests()) {
         if (e.attached && now >= e.arrived + gap_timeout()) {
-            // A gap the client has not filled in twice the wait: the missing
+            // A gap the client has not filled in gap_timeout(): the missing
             // rid is not coming back.
             return fail_request(e.id, Condition::ItemNotFound, "rid gap not filled", ctx);
         }
     }
     if (was_idle_ && now >= idle_since_ + p_.inactivity) {
-        // C124-10-01: the client is gone; end silently.
+        // C124-10-01: the client is gone; end silently. (Idle means nothing is
+        // held and no live request waits behind a gap: nobody to answer.)
         ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "inactivity"}});
         ++ctx.counters.sessions_expired;
-        close_backend(ctx);
-        for (auto& [rid, e] : window_.early_requests()) {
-            if (e.attached) {
-                respond(e.id,
-                        make_reply(BodyBuilder().terminate(Condition::ItemNotFound).finish(),
-                                   p_.content_type),
-                        ctx);
-            }
-        }
         finish(ctx);
     }
 }

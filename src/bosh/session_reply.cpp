@@ -20,7 +20,10 @@ void Session::respond(RequestId id, ReplyPtr reply, Context& ctx) {
 // Decides which held requests are answered now.
 void Session::release(Context& ctx) {
     if (held_.empty() || (held_.front().creation && !negotiated_)) {
-        return; // the creation reply waits for the stream features (C206-4-02)
+        // The creation reply waits for the stream features, but not past its
+        // `wait`: the timer then sends it without them, and they follow in a
+        // later reply (C206-4-02).
+        return;
     }
     // C124-8-09, C124-8-10: queued payloads go out at once on the oldest request.
     if (!queue_.empty()) {
@@ -68,8 +71,10 @@ void Session::add_stream_info(BodyBuilder& b, bool xmpp_declared) {
     }
     stream_info_sent_ = true;
     b.attribute("from", server_header_->from.empty() ? p_.header.to : server_header_->from);
-    if (p_.route->tls != TlsMode::None) {
-        b.attribute("secure", "true"); // XEP-0124 §7.2: the link to the server is encrypted
+    if (p_.route->tls != TlsMode::None && p_.route->tls_verify) {
+        // XEP-0124 §7.2: the link to the server is secure, which an
+        // unauthenticated encryption is not.
+        b.attribute("secure", "true");
     }
     if (!server_header_->version.empty()) {
         if (!xmpp_declared) {

@@ -96,7 +96,7 @@ HttpFrontend* HttpFrontend::frontend_of(evhttp* http) {
     return it == frontends().end() ? nullptr : it->second;
 }
 
-HttpFrontend::HttpFrontend(event_base* base, const svc::HttpConfig& config, HttpHandler& handler,
+HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
                            const util::Logger& log)
     : base_(base), config_(config), handler_(handler), log_(log), http_(evhttp_new(base)),
       reaper_(event_new(base, -1, 0, &HttpFrontend::on_reap, this)),

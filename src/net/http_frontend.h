@@ -8,7 +8,7 @@
 #include "bosh/reply.h"
 #include "net/ev.h"
 #include "net/held_request.h"
-#include "svc/config.h"
+#include "net/http_config.h"
 #include "util/log.h"
 
 #include <cstdint>
@@ -35,7 +35,7 @@ public:
 
 class HttpFrontend {
 public:
-    HttpFrontend(event_base* base, const svc::HttpConfig& config, HttpHandler& handler,
+    HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
                  const util::Logger& log);
     ~HttpFrontend();
 
@@ -69,7 +69,7 @@ private:
     void on_gone(bosh::RequestId id);
 
     event_base* base_;
-    const svc::HttpConfig& config_;
+    const HttpConfig& config_;
     HttpHandler& handler_;
     const util::Logger& log_;
     EvHttpPtr http_;

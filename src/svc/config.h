@@ -6,6 +6,7 @@
 
 #include "bosh/limits.h"
 #include "bosh/route.h"
+#include "net/http_config.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -18,17 +19,9 @@
 
 namespace boshd::svc {
 
-struct HttpConfig {
-    std::string listen_host = "127.0.0.1"; // from `listen = "host:port"`; IPv6 as "[::1]:5280"
-    std::uint16_t listen_port = 5280;      // 0 picks a free port (tests)
-    std::string path = "/http-bind";
-    std::size_t max_body_size = 64 * 1024;
-    // Idle keep-alive connections and slow request reads are closed after
-    // this; it never cuts a held request (evhttp stops reading while holding).
-    util::Seconds idle_timeout{60};
-    // Origins allowed by CORS; "*" allows any. Empty: no CORS headers at all.
-    std::vector<std::string> cors_origins = {"*"};
-};
+// The HTTP front end's settings are its own (net/http_config.h); the file
+// fills them from [http].
+using HttpConfig = net::HttpConfig;
 
 struct LogConfig {
     util::LogLevel level = util::LogLevel::Info;

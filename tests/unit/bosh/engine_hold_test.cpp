@@ -535,4 +535,26 @@ TEST_SUITE("bosh/engine/hold") {
         h.advance_s(5);
         CHECK(h.engine.session_count() == 0);
     }
+
+    TEST_CASE("an abandoned creation request ends its session at once") {
+        EngineHarness h;
+        const auto id = h.post(EngineHarness::creation_body({}));
+        h.connect();
+        CHECK(h.engine.session_count() == 1);
+        h.abort(id); // the client left before the features came: it never learnt the sid
+        CHECK(h.engine.session_count() == 0);
+        CHECK(h.link_closed());
+        CHECK_FALSE(h.answered(id));
+        CHECK(h.capture.count("creation abandoned") == 1);
+    }
+
+    TEST_CASE("C124-11-04 pause is not supported: an empty pause request is an empty request") {
+        EngineHarness h;
+        h.create();
+        const auto r1 = h.send();
+        const auto r2 = h.send("", "pause='60'"); // within `polling` of r1, both empty
+        REQUIRE(h.answered(r2));
+        CHECK(condition(h, r2) == "policy-violation");
+        CHECK(condition(h, r1) == "other-request");
+    }
 }

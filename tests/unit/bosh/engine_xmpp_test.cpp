@@ -494,4 +494,42 @@ TEST_SUITE("bosh/engine/xmpp") {
         CHECK(h.written().find("<starttls") == std::string::npos);
         CHECK(h.tls_started() == 0);
     }
+
+    TEST_CASE("C124-17.2-06 a restart may not re-target the stream at another domain") {
+        SUBCASE("another domain: host-unknown, nothing written") {
+            EngineHarness h;
+            authenticate(h);
+            const auto before = h.written();
+            const auto r = h.send("", std::string(kRestart) + " to='internal.example.net'");
+            REQUIRE(h.answered(r));
+            CHECK(condition(h, r) == "host-unknown");
+            CHECK(stream_headers(h.written()).size() == 1); // no second header
+            CHECK(h.written().find("internal.example.net") == std::string::npos);
+            CHECK(h.engine.session_count() == 0);
+        }
+        SUBCASE("the same domain, other case: a normal restart") {
+            EngineHarness h;
+            authenticate(h);
+            h.send("", std::string(kRestart) + " to='EXAMPLE.com'");
+            CHECK(stream_headers(h.written()).size() == 2);
+            CHECK(h.engine.session_count() == 1);
+        }
+    }
+
+    TEST_CASE("C124-7.2-11 secure='true' only when the link is encrypted and verified") {
+        auto route = starttls_route();
+        route.tls_verify = false; // encrypted, but not authenticated
+        EngineHarness h(EngineHarness::default_limits(), {route});
+        const auto id = h.post(EngineHarness::creation_body({}));
+        h.connect();
+        h.server_send(std::string(test::kServerHeader) +
+                      "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+                      "</stream:features>");
+        h.server_send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        h.tls_ready();
+        h.server_send(std::string(kServerHeader2) + kBindFeatures);
+        REQUIRE(h.answered(id));
+        CHECK(Doc(h.body(id)).attr("from") == "example.com");
+        CHECK_FALSE(Doc(h.body(id)).has("secure"));
+    }
 }

@@ -1,0 +1,26 @@
+// Settings of the HTTP front end, filled from the [http] table of the
+// configuration file (svc/config.h) or directly by tests.
+#pragma once
+
+#include "util/time.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace boshd::net {
+
+struct HttpConfig {
+    std::string listen_host = "127.0.0.1"; // from `listen = "host:port"`; IPv6 as "[::1]:5280"
+    std::uint16_t listen_port = 5280;      // 0 picks a free port (tests)
+    std::string path = "/http-bind";
+    std::size_t max_body_size = 64 * 1024;
+    // Idle keep-alive connections and slow request reads are closed after
+    // this; it never cuts a held request (evhttp stops reading while holding).
+    util::Seconds idle_timeout{60};
+    // Origins allowed by CORS; "*" allows any. Empty: no CORS headers at all.
+    std::vector<std::string> cors_origins = {"*"};
+};
+
+} // namespace boshd::net
