@@ -189,15 +189,15 @@ void Server::arm_timer() {
     evtimer_add(timer_.get(), &tv);
 }
 
-void Server::on_timer(int, short, void* self) {
+void Server::on_timer(int, short, void* self) noexcept {
     static_cast<Server*>(self)->dispatch(bosh::TimerDue{});
 }
 
-void Server::on_reap(int, short, void* self) {
+void Server::on_reap(int, short, void* self) noexcept {
     static_cast<Server*>(self)->dead_links_.clear();
 }
 
-void Server::on_signal(int signal, short, void* self) {
+void Server::on_signal(int signal, short, void* self) noexcept {
     auto* server = static_cast<Server*>(self);
     if (signal == SIGHUP) {
         // Configuration reload arrives with the production-service work;

@@ -57,9 +57,9 @@ private:
     void begin_shutdown(const char* why);
     void maybe_exit();
 
-    static void on_timer(int, short, void* self);
-    static void on_signal(int signal, short, void* self);
-    static void on_reap(int, short, void* self);
+    static void on_timer(int, short, void* self) noexcept;
+    static void on_signal(int signal, short, void* self) noexcept;
+    static void on_reap(int, short, void* self) noexcept;
 
     struct QueuedEvent {
         bosh::Event event;
