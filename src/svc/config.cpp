@@ -3,11 +3,11 @@
 // a key that is in no table is a typo and is refused rather than ignored.
 #include "svc/config.h"
 
+#include "svc/address_syntax.h"
+
 #include <algorithm>
-#include <arpa/inet.h>
 #include <array>
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -15,7 +15,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <system_error>
 #include <toml++/toml.h>
 #include <type_traits>
 #include <vector>
@@ -73,9 +72,6 @@ constexpr auto kRouteInts = std::to_array<IntKey<bosh::Route>>({
 // XEP-0368 direct TLS is conventionally served on 5223, so tls = "direct"
 // without a port means that rather than the STARTTLS port 5222.
 constexpr std::uint16_t kDirectTlsPort = 5223;
-constexpr std::uint32_t kPortMax = std::numeric_limits<std::uint16_t>::max();
-constexpr std::size_t kMaxDnsName = 253;
-constexpr std::size_t kMaxDnsLabel = 63;
 
 constexpr std::array<std::string_view, 4> kSections{"http", "session", "backend", "log"};
 
@@ -115,129 +111,6 @@ bool require_bool(const toml::node& node, const Ctx& ctx) {
         return b->get();
     }
     ctx.fail(node, "must be a boolean (true or false)");
-}
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) {
-        return static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-    });
-    return out;
-}
-
-bool is_alpha(char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-bool is_digit(char ch) {
-    return ch >= '0' && ch <= '9';
-}
-
-// Letters, digits and '-' in dot-separated labels of sane length. IPv4
-// literals pass too, which is what a host field wants.
-bool is_dns_name(std::string_view name) {
-    if (name.empty() || name.size() > kMaxDnsName) {
-        return false;
-    }
-    std::size_t label = 0;
-    for (char ch : name) {
-        if (ch == '.') {
-            if (label == 0) {
-                return false;
-            }
-            label = 0;
-        } else if (is_alpha(ch) || is_digit(ch) || ch == '-') {
-            if (++label > kMaxDnsLabel) {
-                return false;
-            }
-        } else {
-            return false;
-        }
-    }
-    return label != 0;
-}
-
-bool is_ipv6(std::string_view text) {
-    // inet_pton stops at a NUL, which TOML strings may hold ("\u0000").
-    if (text.find('\0') != std::string_view::npos) {
-        return false;
-    }
-    std::array<unsigned char, 16> buf{};
-    return inet_pton(AF_INET6, std::string(text).c_str(), buf.data()) == 1;
-}
-
-// Splits "host:port" or "[v6]:port" (port optional unless |port_required|).
-// Returns a reason on error, empty on success; |host| comes without brackets.
-std::string parse_host_port(std::string_view text, bool port_required, std::uint32_t port_min,
-                            std::string& host, std::optional<std::uint32_t>& port) {
-    std::string_view host_part;
-    std::string_view rest;
-    if (text.starts_with('[')) {
-        const auto close = text.find(']');
-        if (close == std::string_view::npos) {
-            return "IPv6 address lacks its closing ']'";
-        }
-        host_part = text.substr(1, close - 1);
-        rest = text.substr(close + 1);
-        if (!is_ipv6(host_part)) {
-            return "\"" + std::string(host_part) + "\" is not an IPv6 address";
-        }
-    } else {
-        const auto colon = text.find(':');
-        host_part = text.substr(0, colon);
-        rest = colon == std::string_view::npos ? std::string_view{} : text.substr(colon);
-        if (rest.find(':', 1) != std::string_view::npos) {
-            return "an IPv6 address must be in brackets, as \"[::1]:5280\"";
-        }
-        if (!is_dns_name(host_part)) {
-            return "host must be a DNS name, an IPv4 address or a bracketed IPv6 address";
-        }
-    }
-    if (rest.empty() || !rest.starts_with(':')) {
-        if (port_required || !rest.empty()) {
-            return "must be \"host:port\" (IPv6 as \"[::1]:5280\")";
-        }
-        host = host_part;
-        port.reset();
-        return {};
-    }
-    // from_chars takes no sign or space, so all that remains to check is that
-    // every character was a digit and the value is in range.
-    const auto digits = rest.substr(1);
-    const auto* end = digits.data() + digits.size();
-    std::uint32_t value = 0;
-    const auto [stop, ec] = std::from_chars(digits.data(), end, value);
-    if (digits.empty() || ec != std::errc{} || stop != end || value < port_min ||
-        value > kPortMax) {
-        return "port must be an integer in [" + std::to_string(port_min) + ", " +
-               std::to_string(kPortMax) + "]";
-    }
-    host = host_part;
-    port = value;
-    return {};
-}
-
-// A browser's Origin header: scheme "://" host [":" port], nothing after.
-// Browsers serialise it in lower case, so it is stored that way for matching.
-std::optional<std::string> parse_origin(std::string_view text) {
-    if (text == "*") {
-        return std::string(text);
-    }
-    const auto sep = text.find("://");
-    if (sep == std::string_view::npos || sep == 0 || !is_alpha(text[0])) {
-        return std::nullopt;
-    }
-    const auto scheme = text.substr(0, sep);
-    if (!std::all_of(scheme.begin(), scheme.end(), [](char ch) {
-            return is_alpha(ch) || is_digit(ch) || ch == '+' || ch == '-' || ch == '.';
-        })) {
-        return std::nullopt;
-    }
-    std::string host;
-    std::optional<std::uint32_t> port;
-    if (!parse_host_port(text.substr(sep + 3), false, 1, host, port).empty()) {
-        return std::nullopt;
-    }
-    return ascii_lower(text);
 }
 
 // --- value keys (everything that is not a plain integer) -------------------
