@@ -42,9 +42,7 @@ void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
                        }
                        const SessionId sid = it->second;
                        by_request_.erase(it);
-                       const auto mark = out.size();
-                       sessions_.at(sid).session->on_aborted(e.id, ctx);
-                       settle(sid, mark, ctx);
+                       run(sid, ctx, [&](Session& s) { s.on_aborted(e.id, ctx); });
                    },
                    [&](const BackendConnected& e) {
                        on_link(e.link, ctx, [&](Session& s) { s.on_backend_connected(ctx); });
@@ -69,15 +67,21 @@ void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
     counters_.requests_pending = by_request_.size();
 }
 
+template <typename F> void Engine::run(SessionId id, Context& ctx, F&& handle) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+        return;
+    }
+    const auto mark = ctx.actions.size();
+    handle(*it->second.session);
+    settle(id, mark, ctx);
+}
+
 template <typename F> void Engine::on_link(LinkId link, Context& ctx, F&& handle) {
     auto it = by_link_.find(link);
-    if (it == by_link_.end()) {
-        return; // the session ended and let go of the link already
+    if (it != by_link_.end()) { // else the session ended and let go of the link already
+        run(it->second, ctx, std::forward<F>(handle));
     }
-    const SessionId id = it->second;
-    const auto mark = ctx.actions.size();
-    handle(*sessions_.at(id).session);
-    settle(id, mark, ctx);
 }
 
 void Engine::reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx) {
@@ -116,17 +120,16 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
         return reject(r.id, Condition::ItemNotFound, "unknown sid", 200, ctx);
     }
     const SessionId id = found->second;
-    Session& s = *sessions_.at(id).session;
-    const auto mark = ctx.actions.size();
     by_request_.emplace(r.id, id);
-    if (!attrs) {
-        s.on_bad_request(r.id, attrs.error(), ctx);
-    } else if (!attrs->rid) {
-        s.on_bad_request(r.id, "missing rid", ctx); // C124-6-09
-    } else {
-        s.on_request(r.id, Request{std::move(attrs.value()), std::move(body->payloads)}, ctx);
-    }
-    settle(id, mark, ctx);
+    run(id, ctx, [&](Session& s) {
+        if (!attrs) {
+            s.on_bad_request(r.id, attrs.error(), ctx);
+        } else if (!attrs->rid) {
+            s.on_bad_request(r.id, "missing rid", ctx); // C124-6-09
+        } else {
+            s.on_request(r.id, Request{std::move(attrs.value()), std::move(body->payloads)}, ctx);
+        }
+    });
 }
 
 void Engine::create_session(RequestId id, Request request, Context& ctx) {
@@ -248,13 +251,7 @@ void Engine::on_timer(Context& ctx) {
         due.push_back(it->second);
     }
     for (auto id : due) {
-        auto it = sessions_.find(id);
-        if (it == sessions_.end()) {
-            continue;
-        }
-        const auto mark = ctx.actions.size();
-        it->second.session->on_timer(ctx);
-        settle(id, mark, ctx);
+        run(id, ctx, [&](Session& s) { s.on_timer(ctx); });
     }
 }
 
@@ -266,9 +263,7 @@ void Engine::on_shutdown(Context& ctx) {
         all.push_back(id);
     }
     for (auto id : all) {
-        const auto mark = ctx.actions.size();
-        sessions_.at(id).session->shutdown(ctx);
-        settle(id, mark, ctx);
+        run(id, ctx, [&](Session& s) { s.shutdown(ctx); });
     }
 }
 

@@ -51,7 +51,9 @@ private:
     void reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx);
     void on_timer(Context& ctx);
     void on_shutdown(Context& ctx);
-    // Runs |handle| on the session that owns |link|, then settles it.
+    // Runs |handle| on session |id| (if it still exists), then settles it.
+    template <typename F> void run(SessionId id, Context& ctx, F&& handle);
+    // The same for the session that owns |link|.
     template <typename F> void on_link(LinkId link, Context& ctx, F&& handle);
 
     // Bookkeeping after |sid| handled an event that appended actions from
