@@ -204,6 +204,8 @@ class SessionErrorTest(BadInputBase):
     def test_request_after_terminate(self):
         s, conn = self.victim()
         s.request(type="terminate")
+        # The termination line may still be in flight from boshd's stderr.
+        self.boshd.wait_log("session.terminated", sid=s.sid)
         before = self.rejection_count()
         self.assertBadInput(s.request(), "item-not-found")
         self.check_healthy()

@@ -58,6 +58,7 @@ class TerminateTest(BoshTestCase):
         data = bytes(conn.data)
         self.assertLess(data.index(b"unavailable"), data.index(b"</stream:stream>"))
         # C124-13-03 / C124-17.2-01: the sid is dead.
+        self.boshd.wait_log("session.terminated", sid=s.sid)
         before = self.rejection_count()
         self.assertTerminate(s.request(), "item-not-found")
         self.assertLoggedOnce(before)
