@@ -132,6 +132,8 @@ def _scenario(table, source, mode):
     for k in table:
         if k not in SCENARIO_KEYS:
             errors.append("unknown key %s" % k)
+        elif mode == "live" and k in ("config", "features", "restart_features"):
+            errors.append("%s is for corpus scenarios (live scenarios have no fake server)" % k)
     config = table.get("config", {})
     if not isinstance(config, dict):
         errors.append("config must be a table")
