@@ -11,7 +11,8 @@ from .scenario import load_dir
 USAGE = """\
 bosh-client: a scripted BOSH client (XEP-0124, XEP-0206).
 
-  bosh-client live --url URL --domain D --user U [--password P] [--scenario ID ...] [--verbose]
+  bosh-client live --url URL --domain D --user U [--password P] [--ca-file PEM]
+                   [--scenario ID ...] [--verbose]
       log in to a real XMPP server through the BOSH service at URL and check
       creation, SASL, restart, bind, a message to self, ping and termination
       (the scenarios of xep/live/). The password may also come from
@@ -53,6 +54,8 @@ def parse_args(argv):
     live.add_argument("--user", required=True, help="account name (the local part)")
     live.add_argument("--password", default=os.environ.get("BOSH_CLIENT_PASSWORD"),
                       help="its password (default: $BOSH_CLIENT_PASSWORD)")
+    live.add_argument("--ca-file", metavar="PEM", help="trusted CA certificates for an https:// URL "
+                      "(default: the system's); the certificate is always verified")
     common(live, os.path.join(REPO_ROOT, "xep", "live"))
 
     corpus = sub.add_parser("corpus", help="run the conformance corpus over HTTP")
@@ -105,7 +108,7 @@ def main(argv=None):
         from .live import LiveRunner
         from .wire import Endpoint
         try:
-            endpoint = Endpoint(args.url)
+            endpoint = Endpoint(args.url, args.ca_file)
         except ValueError as e:
             ap.error(str(e))
         runner = LiveRunner(endpoint, args.domain, args.user, args.password, args.verbose)

@@ -51,6 +51,7 @@ class LiveSteps:
         self.user = user
         self.password = password
         self.auto_count = 0
+        self.terminated = False
         self.vars.update({
             "domain": domain,
             "user": user,
@@ -61,11 +62,28 @@ class LiveSteps:
 
     def after_send(self, req, body):
         try:
-            rid = ET.fromstring(body).get("rid")
+            root = ET.fromstring(body)
         except ET.ParseError:
             return
-        if rid is not None:
-            self.vars["rid"] = rid
+        if root.get("rid") is not None:
+            self.vars["rid"] = root.get("rid")
+        if root.get("type") == "terminate":
+            self.terminated = True
+
+    def close(self):
+        """A scenario that stopped half-way still ends its session, so a
+        failed check leaves nothing behind on the server (best effort)."""
+        try:
+            if "sid" in self.vars and not self.terminated:
+                body = substitute("<body rid='{rid+1}' sid='{sid}' type='terminate' xmlns='%s'/>"
+                                  % HTTPBIND_NS, self.vars)
+                req = self.post(body, "cleanup", timeout=2.0)
+                self.terminated = True
+                self.reply(req, 2.0)
+        except StepFailed:
+            pass
+        finally:
+            super().close()
 
     # ---- helpers
     def send_payload(self, payload, timeout):

@@ -8,14 +8,13 @@ is bounded. The HTTP client is the integration suite's strict one
 (tests/integration/bosh_http.py): one Content-Length, no chunking.
 """
 
-import select
 import ssl
 import urllib.parse
 import xml.etree.ElementTree as ET
 
 import bosh_http
 
-from .patterns import Pattern, PatternError, Mismatch, substitute
+from .patterns import Pattern, Mismatch, substitute
 from .runner import StepFailed, NEGATIVE_CHECK
 
 HTTPBIND_NS = "http://jabber.org/protocol/httpbind"
@@ -46,8 +45,9 @@ class TlsHttpClient(bosh_http.HttpClient):
 class Endpoint:
     """Where the BOSH service is: http(s)://host[:port]/path."""
 
-    def __init__(self, url):
+    def __init__(self, url, ca_file=None):
         u = urllib.parse.urlsplit(url)
+        self.ca_file = ca_file       # trusted CAs for https (default: the system's)
         if u.scheme not in ("http", "https") or not u.hostname:
             raise ValueError("not an http:// or https:// URL: %s" % url)
         self.url = url
@@ -61,7 +61,8 @@ class Endpoint:
 
     def connect(self, timeout):
         if self.tls:
-            return TlsHttpClient(self.port, self.host, timeout, ssl.create_default_context())
+            context = ssl.create_default_context(cafile=self.ca_file)
+            return TlsHttpClient(self.port, self.host, timeout, context)
         return bosh_http.HttpClient(self.port, host=self.host, timeout=timeout)
 
 
