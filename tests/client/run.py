@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Unit tests of scripts/bosh-client (tests/client/test_*.py): the pattern
-matcher, SASL, scenario loading. Prints `ok - <test>` / `not ok - <test>`
+"""Tests of scripts/bosh-client (tests/client/test_*.py): the pattern
+matcher, SASL, scenario loading, and the wire runner against build/src/boshd
+(or $BOSHD) with expectations that must fail. Prints `ok - <test>` / `not ok - <test>`
 lines (the integration suite's format) and `N passed, N failed`.
 
     python3 tests/client/run.py
