@@ -10,8 +10,22 @@ Two set-ups:
               route for example.com points at HOST:PORT, where the fake server
               listens. Scenarios that set `config` are skipped.
 
-Stream N of a scenario is the Nth backend connection accepted since the
-scenario began.
+How this runner reads the parts of xep/FORMAT.md that leave a choice:
+  - a request's default name r<N> uses the step's 0-based index in `steps`
+    (the seed scenarios name a later request "r1" themselves); reports number
+    steps from 1;
+  - server_expect looks for the first matching element after the last one
+    matched, skipping others (the fake answers <auth/> and bind on its own);
+    server_expect_nothing fails on any element after the last one matched;
+  - stream N is the Nth backend connection accepted since the scenario began;
+    {stream_id} is bound to the id of the fake's first header on stream 1 as
+    soon as it was sent (so authid='{stream_id}' compares, not captures);
+  - server_refuse resets the next connection as soon as it is accepted (the
+    listener stays open, so a running boshd keeps its route);
+  - `features` that start with <stream:features are sent as they are, other
+    text is wrapped in <stream:features>; `set` binds its values literally;
+  - the generated config holds conf/boshd.toml's [session] and [backend]
+    defaults (so polling is 2 s, as shipped), then the scenario's overrides.
 """
 
 import os

@@ -17,6 +17,7 @@ and a run ends with "N skipped" (when any) and "N passed, N failed".
 """
 
 import time
+import traceback
 from dataclasses import dataclass, field
 
 from .patterns import PatternError
@@ -76,6 +77,9 @@ class Conversation:
                 return step, e
             except PatternError as e:
                 return step, StepFailed("the step itself is wrong: %s" % e)
+            except Exception as e:  # a bug or an unforeseen condition: this scenario fails
+                return step, StepFailed("unexpected error: %r" % e,
+                                        [("traceback", traceback.format_exc().rstrip())])
         return None
 
     def log(self, line):
