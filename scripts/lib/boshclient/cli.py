@@ -18,7 +18,8 @@ bosh-client: a scripted BOSH client (XEP-0124, XEP-0206).
       (the scenarios of xep/live/). The password may also come from
       $BOSH_CLIENT_PASSWORD.
 
-  bosh-client corpus [--scenario ID ...] [--boshd PATH | --url URL --fake-server HOST:PORT] [--verbose]
+  bosh-client corpus [--scenario ID ...] [--boshd PATH [-j N] | --url URL --fake-server HOST:PORT]
+                     [--verbose]
       run the conformance corpus (xep/scenarios/) over HTTP: against a boshd
       it starts per scenario (default: build/src/boshd of this repository),
       or against a running boshd whose route for example.com points at
@@ -65,6 +66,9 @@ def parse_args(argv):
     target.add_argument("--url", help="a running boshd's BOSH URL (needs --fake-server)")
     corpus.add_argument("--fake-server", type=_address, metavar="HOST:PORT",
                         help="where the fake XMPP server listens (with --url)")
+    corpus.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                        help="run N scenarios at a time, each worker with its own fake server "
+                             "(only with --boshd; default 1)")
     common(corpus, os.path.join(REPO_ROOT, "xep", "scenarios"))
 
     args = ap.parse_args(argv)
@@ -80,6 +84,8 @@ def parse_args(argv):
             if not os.access(default, os.X_OK):
                 ap.error("no boshd: build it (scripts/build) or pass --boshd PATH or --url URL")
             args.boshd = default
+        if args.jobs < 1 or (args.url and args.jobs != 1):
+            ap.error("--jobs must be 1 or more, and 1 with --url (one fake server address)")
         if args.boshd and not os.access(args.boshd, os.X_OK):
             ap.error("--boshd %s is not an executable file" % args.boshd)
     return ap, args
@@ -115,7 +121,7 @@ def main(argv=None):
         for sc in scenarios:
             report.add(runner.run(sc))
     else:
-        from .corpus import CorpusRunner
+        from .corpus import CorpusRunner, run_parallel
         if args.url:
             from .wire import Endpoint
             try:
@@ -123,12 +129,11 @@ def main(argv=None):
             except ValueError as e:
                 ap.error(str(e))
         try:
-            runner = CorpusRunner(boshd=args.boshd, url=args.url,
-                                  fake_addr=args.fake_server or ("127.0.0.1", 0),
-                                  verbose=args.verbose)
+            runners = [CorpusRunner(boshd=args.boshd, url=args.url,
+                                    fake_addr=args.fake_server or ("127.0.0.1", 0),
+                                    verbose=args.verbose)
+                       for _ in range(min(args.jobs, max(1, len(scenarios))))]
         except OSError as e:
             ap.error("the fake XMPP server cannot listen on %s: %s" % (args.fake_server, e))
-        with runner:
-            for sc in scenarios:
-                report.add(runner.run(sc))
+        run_parallel(scenarios, runners, report)
     return report.finish()

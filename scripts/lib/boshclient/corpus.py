@@ -29,6 +29,7 @@ How this runner reads the parts of xep/FORMAT.md that leave a choice:
 """
 
 import os
+import threading
 import time
 import tomllib
 import xml.etree.ElementTree as ET
@@ -267,3 +268,37 @@ class CorpusRunner:
                 result.lines += ["  " + line for line in boshd.stderr_lines()[-15:]]
         result.seconds = time.monotonic() - started
         return result
+
+
+def run_parallel(scenarios, runners, report):
+    """Runs |scenarios| on |runners| (one thread each, each runner with its
+    own fake server) and hands the results to |report| in corpus order."""
+    results = [None] * len(scenarios)
+    cond = threading.Condition()
+    todo = iter(range(len(scenarios)))
+
+    def worker(runner):
+        with runner:
+            while True:
+                with cond:
+                    i = next(todo, None)
+                if i is None:
+                    return
+                try:
+                    result = runner.run(scenarios[i])
+                except Exception as e:  # reported, and the other scenarios still run
+                    result = Result(scenarios[i], "not ok", 0.0, ["runner error: %r" % e])
+                with cond:
+                    results[i] = result
+                    cond.notify_all()
+
+    threads = [threading.Thread(target=worker, args=(r,), daemon=True) for r in runners]
+    for t in threads:
+        t.start()
+    for i, sc in enumerate(scenarios):
+        with cond:
+            while results[i] is None and any(t.is_alive() for t in threads):
+                cond.wait(0.5)
+        report.add(results[i] or Result(sc, "not ok", 0.0, ["not run: every worker stopped"]))
+    for t in threads:
+        t.join(timeout=10)
