@@ -7,11 +7,13 @@
 #             a route with tls = "starttls", tls_verify = true, trusting the
 #             Prosody's self-signed certificate through tls_ca_file
 # In each, alice and bob log in through boshd, exchange 50 messages each way
-# (order and exactly-once checked) and log out.
+# (order and exactly-once checked) and log out; then scripts/bosh-client runs
+# its live scenarios (xep/live/) as alice.
 #
 #   tests/e2e/run.sh [path/to/boshd]
 #
-# Prints chat.mjs's lines and a final "N passed, N failed"; exit 1 on failure.
+# Prints chat.mjs's and bosh-client's lines and a final "N passed, N failed";
+# exit 1 on failure.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,6 +53,20 @@ start_boshd() {
     return 1
 }
 
+# count NAME TOOL OUTPUT: prints a client's lines (tagged with NAME) and adds
+# its "N passed, N failed" to the totals; no summary counts as a failure.
+count() {
+    local name=$1 tool=$2 out=$3 p f
+    sed "s/^\(not \)\{0,1\}ok - /&$name: /" <<<"$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+    read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<<"$out" | tail -1)
+    if [[ -z ${p:-} ]]; then
+        echo "not ok - $name: $tool gave no summary"
+        p=0 f=1
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
 # scenario NAME PROSODY_OPTIONS ROUTE_TOML
 scenario() {
     local name=$1 prosody_opts=$2 route=$3
@@ -82,19 +98,13 @@ TOML
         "$REPO_ROOT/scripts/prosody" stop --dir "$dir" >/dev/null 2>&1
         return
     fi
-    local out
-    out=$(node "$HERE/chat.mjs" --url "http://127.0.0.1:$boshd_port/http-bind" --domain localhost \
-        --messages 50 --timeout 60 2>&1)
-    sed "s/^\(not \)\{0,1\}ok - /&$name: /" <<<"$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
-    local p f
-    read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<<"$out" | tail -1)
-    if [[ -z ${p:-} ]]; then
-        echo "not ok - $name: chat.mjs gave no summary"
-        p=0 f=1
-    fi
-    passed=$((passed + p))
-    failed=$((failed + f))
-    if ((f > 0)); then
+    local url="http://127.0.0.1:$boshd_port/http-bind" before=$failed
+    count "$name" chat.mjs "$(node "$HERE/chat.mjs" --url "$url" --domain localhost \
+        --messages 50 --timeout 60 2>&1)"
+    # The operator's check, as the README shows it: bosh-client's live scenarios.
+    count "$name" bosh-client "$("$REPO_ROOT/scripts/bosh-client" live --url "$url" \
+        --domain localhost --user alice --password alice-pw 2>&1)"
+    if ((failed > before)); then
         echo "# boshd log ($name):"
         sed 's/^/#   /' "$config.log" | tail -40
     fi

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Validate the e2e client (chat.mjs) against a known-good connection manager:
-# Prosody's own mod_bosh. Starts a private Prosody on free ports in a
-# temporary directory, runs the chat test through its BOSH endpoint, and
-# stops that Prosody again (by pid) whatever happens.
+# Validate the e2e clients (chat.mjs, and bosh-client's live scenarios)
+# against a known-good connection manager: Prosody's own mod_bosh. Starts a
+# private Prosody on free ports in a temporary directory, runs both through its
+# BOSH endpoint, and stops that Prosody again (by pid) whatever happens.
 #
 #   tests/e2e/selftest-prosody-bosh.sh [extra chat.mjs options, e.g. --messages 200]
 #
-# Exit code: chat.mjs's (0 = all checks passed).
+# Exit code: 0 when both passed every check.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,4 +29,8 @@ echo "# $ready"
 url=$(grep -o 'bosh=[^ ]*' <<<"$ready" | cut -d= -f2-)
 [[ -n $url ]] || { echo "no bosh URL in: $ready" >&2; exit 1; }
 
-node "$HERE/chat.mjs" --url "$url" --domain localhost --messages 50 --timeout 60 "$@"
+status=0
+node "$HERE/chat.mjs" --url "$url" --domain localhost --messages 50 --timeout 60 "$@" || status=$?
+"$REPO_ROOT/scripts/bosh-client" live --url "$url" --domain localhost --user alice \
+    --password alice-pw || status=1
+exit "$status"

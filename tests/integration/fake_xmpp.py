@@ -29,6 +29,7 @@ import selectors
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import tempfile
 import threading
@@ -232,6 +233,7 @@ class FakeConn:
         self.closed = False          # we closed (or the peer did)
         self.close_after_flush = False
         self.streams = 0             # headers received since the start or the last TLS upgrade
+        self.stream_ids = []         # the id of each header we answered with, in order
 
     # ---- read-side views (call with or without the lock; lists only grow)
     def headers(self):
@@ -350,12 +352,15 @@ class FakeXmppServer:
     on_element      optional callable(conn, raw, elem) run for each element
     header_attrs    extra attributes (text) for our stream header, for
                     example namespace declarations stanzas then rely on
+    host, port      where to listen (default: an ephemeral loopback port)
+
+    refuse_next() makes the next accepted connection fail at once (reset).
     """
 
     def __init__(self, features=DEFAULT_FEATURES, restart_features=RESTART_FEATURES,
                  features_delay=0.0, starttls="none", tls_cert=None, respond_header=True,
                  auto_sasl=True, auto_bind=True, on_element=None, header_attrs="",
-                 direct_tls=False):
+                 direct_tls=False, host="127.0.0.1", port=0):
         self.features = features
         self.restart_features = restart_features
         self.features_delay = features_delay
@@ -372,7 +377,7 @@ class FakeXmppServer:
         self._sel = selectors.DefaultSelector()
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
+        self._listener.bind((host, port))
         self._listener.listen(64)
         self._listener.setblocking(False)
         self.port = self._listener.getsockname()[1]
@@ -383,6 +388,7 @@ class FakeXmppServer:
         self._timer_seq = 0
         self._stop = False
         self._ssl_ctx = None
+        self._refuse = 0
         self._thread = threading.Thread(target=self._run, name="fake-xmpp-%d" % self.port,
                                         daemon=True)
         self.loop_error = None
@@ -453,6 +459,13 @@ class FakeXmppServer:
         if box:
             raise box[0]
 
+    def refuse_next(self):
+        """The next connection boshd opens is reset as soon as it is
+        accepted (it never becomes one of self.conns)."""
+        def do():
+            self._refuse += 1
+        self.call(do)
+
     # ---- loop
     def _run(self):
         try:
@@ -501,6 +514,11 @@ class FakeXmppServer:
         try:
             sock, _ = self._listener.accept()
         except BlockingIOError:
+            return
+        if self._refuse:
+            self._refuse -= 1
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
             return
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -637,9 +655,11 @@ class FakeXmppServer:
         if not self.respond_header:
             return
         stream_no = conn.streams
+        stream_id = "fake-%d-%d" % (conn.index, len(conn.headers()))
+        conn.stream_ids.append(stream_id)
         header = ("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                  "xmlns:stream='http://etherx.jabber.org/streams' id='fake-%d-%d' from='%s' "
-                  "version='1.0'%s>" % (conn.index, len(conn.headers()), attrs.get("to", ""),
+                  "xmlns:stream='http://etherx.jabber.org/streams' id='%s' from='%s' "
+                  "version='1.0'%s>" % (stream_id, attrs.get("to", ""),
                                         (" " + self.header_attrs) if self.header_attrs else ""))
         conn._send(header.encode())
         offer_tls = self.starttls != "none" and not conn.tls
