@@ -23,6 +23,15 @@ struct StepFailure {
     throw StepFailure{std::move(what)};
 }
 
+// A received stream header in a failure report: its name and attributes.
+std::string describe_header(const Node& n) {
+    std::string out = "<" + n.name();
+    for (const auto& a : n.attrs) {
+        out += " " + (a.ns.empty() ? a.local : "{" + a.ns + "}" + a.local) + "='" + a.value + "'";
+    }
+    return out + ">";
+}
+
 // An event the fake server caused, delivered after the current action batch
 // (the adapters never re-enter the engine from inside an action either).
 struct Pending {
@@ -127,7 +136,8 @@ private:
                     cursor = i + 1;
                     return;
                 }
-                seen += "\n    " + (header ? list[i].name() : list[i].raw) + "  -- " + why;
+                seen +=
+                    "\n    " + (header ? describe_header(list[i]) : list[i].raw) + "  -- " + why;
             }
             fail("expected: " + pattern_text +
                  "\n  received since the last match:" + (seen.empty() ? " nothing" : seen));
