@@ -68,6 +68,22 @@ class ConnectionTest(BoshTestCase):
         s.send(conn=a, type="terminate")
         self.assertEqual(a.read_response().xml().get("type"), "terminate")
 
+    def test_C124_5_01_06_http11_framing_without_chunking(self):
+        # C124-5-01: HTTP/1.1 status line and Content-Length framing (the
+        # suite's client rejects anything else); C124-5-06: no chunked coding,
+        # also for a reply held until `wait` expires.
+        s, _ = self.open_session(hold=1, wait=1)
+        c = s.conn()
+        c.send("POST", s.path, s.body(rid=s.rid + 1), [("Content-Type", "text/xml; charset=utf-8")])
+        s.rid += 1
+        held = c.read_response()
+        for resp in (s.creation, held):
+            self.assertEqual(resp.version, "HTTP/1.1")
+            self.assertEqual(resp.status, 200)
+            self.assertEqual(int(resp.header("Content-Length")), len(resp.body))
+            self.assertIsNone(resp.header("Transfer-Encoding"))
+        self.assertEmptyBody(held)
+
     def test_C124_5_03_http10_reply_has_content_length(self):
         # C124-5-03: Content-Length is never among the headers left out, and
         # the suite's client is strict about it, for HTTP/1.0 too.
