@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace boshd::bosh {
 
@@ -41,6 +42,11 @@ struct Limits {
     std::size_t max_xml_elements = 2000;
     // Put `ack` on responses (XEP-0124 §9.1 request acknowledgements).
     bool request_acks = true;
+    // Content codings the HTTP front end decodes in requests, advertised
+    // verbatim as `accept` on the creation reply (C124-7.2-13); empty: not
+    // advertised. The engine never decodes anything itself: bodies reach it
+    // decoded, so it only passes the list on.
+    std::string accept;
 };
 
 } // namespace boshd::bosh

@@ -55,6 +55,7 @@ struct SessionParams {
     std::optional<Version> ver; // nullopt: a legacy client, HTTP error codes apply
     std::string content_type;
     bool acks = false;
+    std::string accept; // `accept` for the creation reply; empty: none
     xmpp::HeaderParams header;
 };
 

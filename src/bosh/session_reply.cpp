@@ -104,6 +104,13 @@ void Session::add_creation_attributes(BodyBuilder& b) {
     if (p_.acks) {
         b.attribute("ack", p_.creation_rid); // C124-7.2-15, C124-9.1-02
     }
+    if (!p_.accept.empty()) {
+        // C124-7.2-13: the codings the client may use on its requests
+        // (C124-7.2-14). XEP-0124 §7.2's prose says space-separated but its
+        // example, like the checklist, writes "deflate,gzip"; the value is
+        // passed through as configured.
+        b.attribute("accept", p_.accept);
+    }
     b.attribute("xmlns:xmpp", kXboshNs);
     b.attribute("xmpp:restartlogic", "true"); // C206-4-03
     if (server_header_ && !server_header_->id.empty()) {

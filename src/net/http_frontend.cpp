@@ -13,6 +13,7 @@
 #include <event2/util.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <sys/socket.h>
@@ -51,6 +52,8 @@ std::string_view reason_phrase(int status) {
         return "Method Not Allowed";
     case 413:
         return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
     default:
         return "Error";
     }
@@ -212,27 +215,39 @@ void HttpFrontend::handle_post(evhttp_request* req) {
     evbuffer* in = evhttp_request_get_input_buffer(req);
     const std::size_t size = evbuffer_get_length(in);
     if (size > config_.max_body_size) {
-        log_.notice("request.rejected",
-                    {{"peer", peer_of(req)},
-                     {"condition", bosh::to_string(bosh::Condition::PolicyViolation)},
-                     {"reason", "body over http.max_body_size"},
-                     {"bytes", size}});
-        return reply_now(req, 413, "Payload Too Large", bosh::kDefaultContentType,
-                         bosh::BodyBuilder().terminate(bosh::Condition::PolicyViolation).finish());
+        return reject(req, 413, bosh::Condition::PolicyViolation, "body over http.max_body_size",
+                      size);
     }
     // Copy the body out and release libevent's read chain at once: a held
     // request would otherwise pin it (4 KB for a 100-byte body) for `wait`.
     body_.resize(size);
     evbuffer_remove(in, body_.data(), size);
+    std::vector<char> decoded; // the decoded entity, when the request has a coding
+    const auto body = decode_body(req, decoded);
+    if (!body) {
+        return; // answered
+    }
     const bosh::RequestId id{next_request_++};
     set_nodelay(req);
     if (log_.enabled(util::LogLevel::Debug)) {
         log_.debug("http.request",
-                   {{"req", bosh::value_of(id)}, {"peer", peer_of(req)}, {"bytes", size}});
+                   {{"req", bosh::value_of(id)}, {"peer", peer_of(req)}, {"bytes", body->size()}});
     }
     held_.emplace(id, std::make_unique<HeldRequest>(
                           base_, req, id, [this](bosh::RequestId gone) { on_gone(gone); }));
-    handler_.on_bosh_request(id, body_);
+    handler_.on_bosh_request(id, *body);
+}
+
+// Answers a request that names no usable session, logged once (README: Log
+// events). |bytes| is the entity size as received.
+void HttpFrontend::reject(evhttp_request* req, int status, bosh::Condition condition,
+                          const std::string& reason, std::size_t bytes) {
+    log_.notice("request.rejected", {{"peer", peer_of(req)},
+                                     {"condition", bosh::to_string(condition)},
+                                     {"reason", reason},
+                                     {"bytes", bytes}});
+    reply_now(req, status, reason_phrase(status), bosh::kDefaultContentType,
+              bosh::BodyBuilder().terminate(condition).finish());
 }
 
 void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
@@ -242,8 +257,12 @@ void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
     }
     HeldRequest& h = *it->second;
     if (h.alive()) {
-        add_common_headers(h.request(), reply.content_type, reply.body.size());
-        h.complete(reply.status, reason_phrase(reply.status), reply.body);
+        std::string packed;
+        const auto body = encode_reply(h.request(), reply.body, packed);
+        // Content-Length is that of the bytes sent, compressed or not.
+        add_common_headers(h.request(), reply.content_type, body.size(),
+                           config_.compress_min_size > 0);
+        h.complete(reply.status, reason_phrase(reply.status), body);
     }
     held_.erase(it);
 }
@@ -260,7 +279,7 @@ void HttpFrontend::reply_now(evhttp_request* req, int status, std::string_view r
 }
 
 void HttpFrontend::add_common_headers(evhttp_request* req, std::string_view content_type,
-                                      std::size_t body_size) const {
+                                      std::size_t body_size, bool varies_by_coding) const {
     auto* headers = evhttp_request_get_output_headers(req);
     evhttp_add_header(headers, "Content-Type", std::string(content_type).c_str());
     // evhttp adds Content-Length only for persistent connections; HTTP/1.0
@@ -269,28 +288,34 @@ void HttpFrontend::add_common_headers(evhttp_request* req, std::string_view cont
     evhttp_add_header(headers, "Content-Length", std::to_string(body_size).c_str());
     evhttp_add_header(headers, "Cache-Control", "no-store"); // P124-02
     evhttp_add_header(headers, "X-Accel-Buffering", "no");   // nginx must not buffer long polls
-    add_cors_headers(req);
+    // One Vary field naming every request header the reply depends on.
+    std::string vary = add_cors_headers(req) ? "Origin" : "";
+    if (varies_by_coding) {
+        vary += vary.empty() ? "Accept-Encoding" : ", Accept-Encoding";
+    }
+    if (!vary.empty()) {
+        evhttp_add_header(headers, "Vary", vary.c_str());
+    }
 }
 
-void HttpFrontend::add_cors_headers(evhttp_request* req) const {
+bool HttpFrontend::add_cors_headers(evhttp_request* req) const {
     const char* origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
     if (!origin || config_.cors_origins.empty()) {
-        return;
+        return false;
     }
     auto* headers = evhttp_request_get_output_headers(req);
     const auto& allowed = config_.cors_origins;
     if (std::find(allowed.begin(), allowed.end(), "*") != allowed.end()) {
         evhttp_add_header(headers, "Access-Control-Allow-Origin", "*");
-        return;
+        return false;
     }
     std::string lowered(origin);
     std::transform(lowered.begin(), lowered.end(), lowered.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    // The reply depends on the Origin header, so caches must key on it.
-    evhttp_add_header(headers, "Vary", "Origin");
     if (std::find(allowed.begin(), allowed.end(), lowered) != allowed.end()) {
         evhttp_add_header(headers, "Access-Control-Allow-Origin", origin);
     }
+    return true; // the reply depends on the Origin header, so caches must key on it
 }
 
 void HttpFrontend::on_gone(bosh::RequestId id) {

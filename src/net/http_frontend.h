@@ -4,6 +4,7 @@
 // beyond the headers every reply carries.
 #pragma once
 
+#include "bosh/condition.h"
 #include "bosh/ids.h"
 #include "bosh/reply.h"
 #include "net/ev.h"
@@ -13,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,7 +28,8 @@ namespace boshd::net {
 class HttpHandler {
 public:
     virtual ~HttpHandler() = default;
-    // A POST on the BOSH path; |body| is valid during the call. The handler
+    // A POST on the BOSH path; |body| is valid during the call, already
+    // decoded when the request had a Content-Encoding (C124-7.2-14). The handler
     // answers through HttpFrontend::respond, now or later.
     virtual void on_bosh_request(bosh::RequestId id, std::string_view body) = 0;
     // The client of a request not yet answered went away.
@@ -48,7 +51,8 @@ public:
     // Stops accepting connections (graceful shutdown); held requests stay.
     void stop_listening();
 
-    // Completes request |id| with |reply|; ignored when the request is gone.
+    // Completes request |id| with |reply|, compressed when the request's
+    // Accept-Encoding allows it (C124-5-07); ignored when the request is gone.
     void respond(bosh::RequestId id, const bosh::Reply& reply);
 
     std::size_t held() const { return held_.size(); }
@@ -61,11 +65,18 @@ private:
     static void on_accept_resume(int, short, void* self) noexcept;
     void handle(evhttp_request* req);
     void handle_post(evhttp_request* req);
+    std::optional<std::string_view> decode_body(evhttp_request* req, std::vector<char>& storage);
+    void reject(evhttp_request* req, int status, bosh::Condition condition,
+                const std::string& reason, std::size_t bytes);
+    std::string_view encode_reply(evhttp_request* req, const std::string& body,
+                                  std::string& storage) const;
     void reply_now(evhttp_request* req, int status, std::string_view reason,
                    std::string_view content_type, std::string_view body);
+    // |varies_by_coding|: the reply's coding depends on Accept-Encoding.
     void add_common_headers(evhttp_request* req, std::string_view content_type,
-                            std::size_t body_size) const;
-    void add_cors_headers(evhttp_request* req) const;
+                            std::size_t body_size, bool varies_by_coding = false) const;
+    // Returns true when the reply depends on the request's Origin.
+    bool add_cors_headers(evhttp_request* req) const;
     void on_gone(bosh::RequestId id);
 
     event_base* base_;

@@ -49,6 +49,7 @@ constexpr auto kLimits = &Config::limits;
 constexpr auto kConfigInts = std::to_array<IntKey<Config>>({
     {"http.max_body_size", kKiB, 16 * kMiB, put<kHttp, &HttpConfig::max_body_size>},
     {"http.idle_timeout", 1, 3600, put<kHttp, &HttpConfig::idle_timeout>},
+    {"http.compress_min_size", 0, 16 * kMiB, put<kHttp, &HttpConfig::compress_min_size>},
     {"session.max_wait", 1, 3600, put<kLimits, &Limits::max_wait>},
     {"session.max_hold", 0, 16, put<kLimits, &Limits::max_hold>},
     {"session.inactivity", 1, 3600, put<kLimits, &Limits::inactivity>},

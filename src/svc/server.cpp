@@ -1,6 +1,7 @@
 #include "svc/server.h"
 
 #include "net/clock.h"
+#include "net/compression.h"
 
 #include <csignal>
 #include <event2/dns.h>
@@ -43,12 +44,22 @@ bosh::RouteTable route_table(const Config& config) {
     return bosh::RouteTable(config.routes);
 }
 
+// C124-7.2-13: the engine advertises the codings the front end decodes; it
+// knows nothing of zlib itself.
+bosh::Limits engine_limits(const Config& config) {
+    bosh::Limits limits = config.limits;
+    if (config.http.compress_min_size > 0) {
+        limits.accept = std::string(net::kDecodableCodings);
+    }
+    return limits;
+}
+
 } // namespace
 
 Server::Server(const Config& config, const util::Logger& log, util::Random& random)
     : config_(config), log_(log), base_(event_base_new()),
       dns_(base_ ? evdns_base_new(base_.get(), EVDNS_BASE_INITIALIZE_NAMESERVERS) : nullptr),
-      engine_(config.limits, route_table(config), random, log) {
+      engine_(engine_limits(config), route_table(config), random, log) {
     if (!base_ || !dns_) {
         throw std::runtime_error("cannot create the event loop or the DNS resolver");
     }

@@ -243,6 +243,23 @@ TEST_SUITE("bosh/engine/creation") {
         CHECK(Doc(creation_reply(h, {.rid = 4242})).attr("ack") == "4242");
     }
 
+    TEST_CASE("C124-7.2-13 accept is advertised as configured, and only on creation") {
+        auto limits = EngineHarness::default_limits();
+        limits.accept = "deflate,gzip";
+        EngineHarness h(limits);
+        h.create();
+        CHECK(Doc(h.body(h.creation_request)).attr("accept") == "deflate,gzip");
+        const auto r1 = h.send();
+        h.send();
+        REQUIRE(h.answered(r1));
+        CHECK_FALSE(Doc(h.body(r1)).has("accept"));
+    }
+
+    TEST_CASE("C124-7.2-13 no accept when no coding is decoded") {
+        EngineHarness h;
+        CHECK_FALSE(Doc(creation_reply(h, {})).has("accept"));
+    }
+
     TEST_CASE("C206-4-02 C206-2-02 the creation reply waits for the features and carries them") {
         EngineHarness h;
         const auto id = h.post(EngineHarness::creation_body({}));

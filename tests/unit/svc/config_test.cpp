@@ -54,6 +54,7 @@ void check_settings_eq(const Config& a, const Config& b) {
     CHECK(a.http.path == b.http.path);
     CHECK(a.http.max_body_size == b.http.max_body_size);
     CHECK(a.http.idle_timeout.count() == b.http.idle_timeout.count());
+    CHECK(a.http.compress_min_size == b.http.compress_min_size);
     CHECK(a.http.cors_origins == b.http.cors_origins);
     CHECK(a.limits.max_wait.count() == b.limits.max_wait.count());
     CHECK(a.limits.max_hold == b.limits.max_hold);
@@ -96,6 +97,10 @@ const std::vector<IntKeyCase>& int_keys() {
         {"http", "idle_timeout", 1, 3600,
          [](const Config& c) {
              return std::int64_t(c.http.idle_timeout.count());
+         }},
+        {"http", "compress_min_size", 0, 16777216,
+         [](const Config& c) {
+             return std::int64_t(c.http.compress_min_size);
          }},
         {"session", "max_wait", 1, 3600,
          [](const Config& c) {
@@ -215,6 +220,7 @@ listen = "[::1]:8080"
 path = "/bosh"
 max_body_size = 2048
 idle_timeout = 30
+compress_min_size = 0
 cors_origins = ["https://chat.example.org", "http://localhost:8080"]
 
 [session]
@@ -256,6 +262,7 @@ tls = "none"
         want.http.path = "/bosh";
         want.http.max_body_size = 2048;
         want.http.idle_timeout = std::chrono::seconds(30);
+        want.http.compress_min_size = 0;
         want.http.cors_origins = {"https://chat.example.org", "http://localhost:8080"};
         want.limits.max_wait = std::chrono::seconds(45);
         want.limits.max_hold = 3;
@@ -530,6 +537,7 @@ tls = "none"
                                 "path",
                                 "max_body_size",
                                 "idle_timeout",
+                                "compress_min_size",
                                 "cors_origins",
                                 "max_wait",
                                 "max_hold",
