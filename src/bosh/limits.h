@@ -24,6 +24,9 @@ struct Limits {
     // Sessions open at once; creation beyond it gets undefined-condition
     // (no §17.2 condition fits a full server; policy-violation blames the client).
     std::size_t max_sessions = 10000;
+    // Advertised `maxpause` (XEP-0124 §10): the longest `pause` a client may
+    // ask for. Zero disables pause support, and the attribute is not sent.
+    util::Seconds max_pause{120};
     // Bytes of one stanza from the XMPP server; larger ends the session.
     std::size_t max_stanza_size = 256 * 1024;
     // Bytes queued for a client that is not polling; beyond it the session

@@ -10,8 +10,6 @@ namespace boshd::bosh {
 namespace {
 
 bool is_empty_request(const BodyAttrs& a, const std::vector<xml::Fragment>& payloads) {
-    // `pause` (§10) is not supported yet: no maxpause is advertised, so a
-    // pause attribute earns no special treatment here or below.
     return payloads.empty() && !a.restart && !a.terminate;
 }
 
@@ -59,6 +57,8 @@ void Session::on_request(RequestId id, Request r, Context& ctx) {
     // polling session, a replay from the cache) restarts the inactivity
     // period, which counts from the last response (C124-10-01).
     was_idle_ = false;
+    // C124-10-08: the client is back; a pause's inactivity no longer applies.
+    pause_.reset();
     handle_request(id, std::move(r), ctx);
     update_idle(ctx);
 }
@@ -133,12 +133,15 @@ bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
     const auto& early = window_.early_requests();
     const bool newest_parked = !early.empty() && early.rbegin()->first > *r.attrs.rid;
     const BodyAttrs& newest = newest_parked ? early.rbegin()->second.attrs : r.attrs;
+    // A pause request is neither empty nor overactive (C124-11-02, C124-11-04).
+    const bool pausing = pause_request(newest);
     const bool empty =
+        !pausing &&
         is_empty_request(newest, newest_parked ? early.rbegin()->second.payloads : r.payloads);
     const std::size_t outstanding = held_.size() + early.size() + 1;
-    // One request beyond `requests` is allowed if it terminates
+    // One request beyond `requests` is allowed if it pauses or terminates
     // (C124-11-02).
-    const std::size_t allowed = p_.requests + (newest.terminate ? 1 : 0);
+    const std::size_t allowed = p_.requests + (newest.terminate || pausing ? 1 : 0);
     if (outstanding > allowed) {
         fail_request(id, Condition::PolicyViolation, "too many simultaneous requests",
                      ctx); // C124-11-01
@@ -190,6 +193,10 @@ void Session::on_repeat(RequestId id, std::uint64_t rid, Context& ctx) {
 
 void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx) {
     window_.advance(rid);
+    pause_.reset(); // C124-10-08, also for a request processed after a pause in one batch
+    if (!check_pause(id, r.attrs, ctx)) {
+        return;
+    }
     if (r.attrs.terminate) {
         return client_terminate(id, std::move(r), ctx);
     }
@@ -209,6 +216,9 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
         to_server(r.payloads, ctx); // C124-8-01: forwarded at once
     }
     held_.push_back({rid, id, ctx.now + p_.wait, false});
+    if (pause_request(r.attrs)) {
+        return pause(rid, util::Seconds(*r.attrs.pause), ctx);
+    }
     if (!attached) {
         // The client closed this connection while the request waited behind a
         // gap; answer it (not the oldest held one) into the cache so that a
@@ -289,7 +299,7 @@ void Session::handle_timer(Context& ctx) {
             return fail_request(e.id, Condition::ItemNotFound, "rid gap not filled", ctx);
         }
     }
-    if (was_idle_ && now >= idle_since_ + p_.inactivity) {
+    if (was_idle_ && now >= idle_since_ + inactivity()) {
         // C124-10-01: the client is gone; end silently. (Idle means nothing is
         // held and no live request waits behind a gap: nobody to answer.)
         ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "inactivity"}});
@@ -318,7 +328,7 @@ std::optional<util::TimePoint> Session::next_deadline() const {
     }
     // C124-10-03: the inactivity clock runs only while nothing is held.
     if (was_idle_) {
-        consider(idle_since_ + p_.inactivity);
+        consider(idle_since_ + inactivity());
     }
     return t;
 }

@@ -55,6 +55,8 @@ struct SessionParams {
     std::optional<Version> ver; // nullopt: a legacy client, HTTP error codes apply
     std::string content_type;
     bool acks = false;
+    // Advertised `maxpause`; zero: pause is not supported (XEP-0124 §10).
+    util::Duration max_pause{};
     xmpp::HeaderParams header;
 };
 
@@ -62,6 +64,12 @@ struct SessionParams {
 struct Request {
     BodyAttrs attrs;
     std::vector<xml::Fragment> payloads;
+};
+
+// How a reply differs from the ordinary one.
+struct ReplyNote {
+    // Pause replies are not replayed (C124-14.3-08).
+    bool cache = true;
 };
 
 class Session {
@@ -109,17 +117,26 @@ private:
     // calls it last.
     bool idle() const;
     void update_idle(Context& ctx);
+    // The inactivity period now: a pause replaces it until the next request
+    // (C124-10-06, C124-10-08).
+    util::Duration inactivity() const { return pause_.value_or(p_.inactivity); }
     void handle_request(RequestId id, Request r, Context& ctx);
     void handle_timer(Context& ctx);
     bool overactive(RequestId id, const Request& r, Context& ctx);
     void on_repeat(RequestId id, std::uint64_t rid, Context& ctx);
     void process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx);
+
+    // Pause (session_pause.cpp).
+    bool pause_request(const BodyAttrs& a) const;
+    bool check_pause(RequestId id, const BodyAttrs& a, Context& ctx);
+    void pause(std::uint64_t rid, util::Duration length, Context& ctx);
+
     void client_terminate(RequestId id, Request r, Context& ctx);
     void restart(const BodyAttrs& a, Context& ctx);
 
     // Replies.
     void release(Context& ctx);
-    void answer_front(Context& ctx, bool with_payloads);
+    void answer_front(Context& ctx, bool with_payloads, const ReplyNote& note = {});
     void add_stream_info(BodyBuilder& b, bool xmpp_declared);
     void add_creation_attributes(BodyBuilder& b);
     ReplyPtr terminal_reply(Condition c, bool with_payloads,
@@ -149,6 +166,7 @@ private:
     std::optional<util::TimePoint> last_new_request_;
     std::optional<util::TimePoint> last_empty_poll_;
     bool last_reply_had_payloads_ = false;
+    std::optional<util::Duration> pause_; // the inactivity of a pause (C124-10-06)
 
     xmpp::ServerStream stream_;
     std::vector<xmpp::ServerEvent> server_events_; // reused

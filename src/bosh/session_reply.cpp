@@ -36,7 +36,7 @@ void Session::release(Context& ctx) {
     }
 }
 
-void Session::answer_front(Context& ctx, bool with_payloads) {
+void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& note) {
     const Held h = held_.front();
     held_.erase(held_.begin());
     BodyBuilder b;
@@ -58,7 +58,9 @@ void Session::answer_front(Context& ctx, bool with_payloads) {
         queue_bytes_ = 0;
     }
     auto reply = make_reply(b.finish(), p_.content_type);
-    window_.remember(h.rid, reply);
+    if (note.cache) {
+        window_.remember(h.rid, reply);
+    }
     respond(h.id, std::move(reply), ctx);
 }
 
@@ -103,6 +105,11 @@ void Session::add_creation_attributes(BodyBuilder& b) {
     }
     if (p_.acks) {
         b.attribute("ack", p_.creation_rid); // C124-7.2-15, C124-9.1-02
+    }
+    if (p_.max_pause > util::Duration::zero()) {
+        b.attribute("maxpause",
+                    static_cast<std::uint64_t>(
+                        duration_cast<util::Seconds>(p_.max_pause).count())); // C124-7.2-16
     }
     b.attribute("xmlns:xmpp", kXboshNs);
     b.attribute("xmpp:restartlogic", "true"); // C206-4-03
