@@ -184,6 +184,7 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     p.ver = a.ver;
     p.content_type = a.content.value_or(std::string(kDefaultContentType)); // C124-7.1-08/09
     p.acks = limits_.request_acks;
+    p.client_acks = a.ack == 1u;     // XEP-0124 §9.2: ack='1' on creation
     p.max_pause = limits_.max_pause; // §10; zero: no pause support
     p.header.to = *a.to;
     p.header.lang = a.lang.value_or("");

@@ -19,6 +19,9 @@ Session::Session(SessionParams params, RequestId creation, std::vector<xml::Frag
                  Context& ctx)
     : p_(std::move(params)), window_(p_.creation_rid, p_.requests),
       stream_(p_.route->tls == TlsMode::StartTls, ctx.limits.max_stanza_size) {
+    if (p_.client_acks) {
+        window_.keep_unacknowledged(); // C124-9.2-03
+    }
     held_.push_back({p_.creation_rid, creation, ctx.now + p_.wait, true});
     backend_deadline_ = ctx.now + ctx.limits.backend_timeout;
     ctx.emit<OpenBackend>(p_.link, p_.route);
@@ -194,7 +197,8 @@ void Session::on_repeat(RequestId id, std::uint64_t rid, Context& ctx) {
 void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx) {
     window_.advance(rid);
     pause_.reset(); // C124-10-08, also for a request processed after a pause in one batch
-    if (!check_pause(id, r.attrs, ctx)) {
+    const auto report = report_for(r.attrs, ctx); // before this request changes anything
+    if (!take_ack(id, r.attrs, ctx) || !check_pause(id, r.attrs, ctx)) {
         return;
     }
     if (r.attrs.terminate) {
@@ -219,12 +223,13 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     if (pause_request(r.attrs)) {
         return pause(rid, util::Seconds(*r.attrs.pause), ctx);
     }
-    if (!attached) {
+    if (!attached || report) {
         // The client closed this connection while the request waited behind a
         // gap; answer it (not the oldest held one) into the cache so that a
-        // resend finds its reply.
+        // resend finds its reply. A request whose ack shows a lost response
+        // is answered at once with the report (C124-9.2-01/02).
         std::rotate(held_.begin(), std::prev(held_.end()), held_.end());
-        answer_front(ctx, false);
+        answer_front(ctx, false, report.value_or(ReplyNote{}));
     }
 }
 

@@ -55,6 +55,9 @@ struct SessionParams {
     std::optional<Version> ver; // nullopt: a legacy client, HTTP error codes apply
     std::string content_type;
     bool acks = false;
+    // The client put ack='1' on its creation request: it acknowledges
+    // responses (XEP-0124 §9.2).
+    bool client_acks = false;
     // Advertised `maxpause`; zero: pause is not supported (XEP-0124 §10).
     util::Duration max_pause{};
     xmpp::HeaderParams header;
@@ -68,6 +71,9 @@ struct Request {
 
 // How a reply differs from the ordinary one.
 struct ReplyNote {
+    // report / time (C124-9.2-02); report == 0: none.
+    std::uint64_t report = 0;
+    std::uint64_t time_ms = 0;
     // Pause replies are not replayed (C124-14.3-08).
     bool cache = true;
 };
@@ -126,10 +132,12 @@ private:
     void on_repeat(RequestId id, std::uint64_t rid, Context& ctx);
     void process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx);
 
-    // Pause (session_pause.cpp).
+    // Pause and response acknowledgements (session_pause.cpp).
     bool pause_request(const BodyAttrs& a) const;
     bool check_pause(RequestId id, const BodyAttrs& a, Context& ctx);
     void pause(std::uint64_t rid, util::Duration length, Context& ctx);
+    bool take_ack(RequestId id, const BodyAttrs& a, Context& ctx);
+    std::optional<ReplyNote> report_for(const BodyAttrs& a, Context& ctx) const;
 
     void client_terminate(RequestId id, Request r, Context& ctx);
     void restart(const BodyAttrs& a, Context& ctx);
@@ -167,6 +175,7 @@ private:
     std::optional<util::TimePoint> last_empty_poll_;
     bool last_reply_had_payloads_ = false;
     std::optional<util::Duration> pause_; // the inactivity of a pause (C124-10-06)
+    std::uint64_t highest_answered_ = 0;  // for reports (C124-9.2-01)
 
     xmpp::ServerStream stream_;
     std::vector<xmpp::ServerEvent> server_events_; // reused

@@ -39,6 +39,7 @@ void Session::release(Context& ctx) {
 void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& note) {
     const Held h = held_.front();
     held_.erase(held_.begin());
+    highest_answered_ = std::max(highest_answered_, h.rid);
     BodyBuilder b;
     if (h.creation) {
         add_creation_attributes(b);
@@ -48,6 +49,9 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
         // it is not the one being answered.
         if (p_.acks && window_.last() > h.rid) {
             b.attribute("ack", window_.last());
+        }
+        if (note.report != 0) {
+            b.attribute("report", note.report).attribute("time", note.time_ms); // C124-9.2-02
         }
     }
     last_reply_had_payloads_ = with_payloads && !queue_.empty();
@@ -59,7 +63,7 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
     }
     auto reply = make_reply(b.finish(), p_.content_type);
     if (note.cache) {
-        window_.remember(h.rid, reply);
+        window_.remember({h.rid, reply, ctx.now});
     }
     respond(h.id, std::move(reply), ctx);
 }
