@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -50,11 +51,12 @@ public:
     std::map<std::uint64_t, EarlyRequest>& early_requests() { return early_; }
     const std::map<std::uint64_t, EarlyRequest>& early_requests() const { return early_; }
 
-    // A reply in the response cache.
+    // A reply in the response cache, with what a resend is checked against.
     struct Cached {
         std::uint64_t rid;
         ReplyPtr reply;
         util::TimePoint sent; // for `time` on a report (C124-9.2-02)
+        std::string key;      // the request's §15 key, for resends (C124-15.4-04)
     };
 
     // The response cache (C124-14.3-01): the replies to the last `requests`

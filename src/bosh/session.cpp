@@ -17,12 +17,12 @@ bool is_empty_request(const BodyAttrs& a, const std::vector<xml::Fragment>& payl
 
 Session::Session(SessionParams params, RequestId creation, std::vector<xml::Fragment> payloads,
                  Context& ctx)
-    : p_(std::move(params)), window_(p_.creation_rid, p_.requests),
+    : p_(std::move(params)), window_(p_.creation_rid, p_.requests), key_(p_.newkey),
       stream_(p_.route->tls == TlsMode::StartTls, ctx.limits.max_stanza_size) {
     if (p_.client_acks) {
         window_.keep_unacknowledged(); // C124-9.2-03
     }
-    held_.push_back({p_.creation_rid, creation, ctx.now + p_.wait, true});
+    held_.push_back({p_.creation_rid, creation, ctx.now + p_.wait, true, {}});
     backend_deadline_ = ctx.now + ctx.limits.backend_timeout;
     ctx.emit<OpenBackend>(p_.link, p_.route);
     to_server(payloads, ctx);
@@ -80,7 +80,7 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
     const std::uint64_t rid = *r.attrs.rid;
     switch (window_.place(rid)) {
     case RidWindow::Place::Behind:
-        return on_repeat(id, rid, ctx);
+        return on_repeat(id, r.attrs, ctx);
     case RidWindow::Place::Beyond:
         return fail_request(id, Condition::ItemNotFound, "rid beyond the window", ctx);
     case RidWindow::Place::Next:
@@ -90,6 +90,10 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
     if (auto* early = window_.early(rid)) {
         // A resend of a request that is still waiting for a gap to fill: the
         // new connection takes its place (C124-14.3-03).
+        if (!resend_key_matches(r.attrs, early->attrs.key.value_or(""))) {
+            return fail_request(id, Condition::ItemNotFound, "resend with another key",
+                                ctx); // C124-15.4-02
+        }
         if (early->attached) {
             respond(early->id,
                     make_reply(BodyBuilder().attribute("type", "error").finish(), p_.content_type),
@@ -168,9 +172,17 @@ bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
     return false;
 }
 
-void Session::on_repeat(RequestId id, std::uint64_t rid, Context& ctx) {
+void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
+    const std::uint64_t rid = *a.rid;
     auto held =
         std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.rid == rid; });
+    const auto* cached = window_.cached_entry(rid);
+    // C124-15.4-04: a verbatim resend repeats its key; anything else is a key
+    // failure (C124-15.4-02). The chain does not advance either way.
+    if ((held != held_.end() || cached) &&
+        !resend_key_matches(a, held != held_.end() ? held->key : cached->key)) {
+        return fail_request(id, Condition::ItemNotFound, "resend with another key", ctx);
+    }
     if (held != held_.end()) {
         // The client resent a request we still hold, so its first connection
         // is presumably dead: answer that one with a recoverable error and
@@ -184,11 +196,11 @@ void Session::on_repeat(RequestId id, std::uint64_t rid, Context& ctx) {
         ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "held"}});
         return;
     }
-    if (auto reply = window_.cached(rid)) {
+    if (cached) {
         // Byte-identical replay; the payload is not forwarded again (C124-14.3-02).
         ++ctx.counters.rid_repeats;
         ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "cache"}});
-        return respond(id, std::move(reply), ctx);
+        return respond(id, cached->reply, ctx);
     }
     fail_request(id, Condition::ItemNotFound, "rid repeated after its reply left the cache",
                  ctx); // C124-14.3-06
@@ -197,6 +209,10 @@ void Session::on_repeat(RequestId id, std::uint64_t rid, Context& ctx) {
 void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx) {
     window_.advance(rid);
     pause_.reset(); // C124-10-08, also for a request processed after a pause in one batch
+    // Before anything of the body is used: C124-15.4-02/03.
+    if (!check_key(id, r.attrs, ctx)) {
+        return;
+    }
     const auto report = report_for(r.attrs, ctx); // before this request changes anything
     if (!take_ack(id, r.attrs, ctx) || !check_pause(id, r.attrs, ctx)) {
         return;
@@ -219,7 +235,7 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     } else {
         to_server(r.payloads, ctx); // C124-8-01: forwarded at once
     }
-    held_.push_back({rid, id, ctx.now + p_.wait, false});
+    held_.push_back({rid, id, ctx.now + p_.wait, false, r.attrs.key.value_or("")});
     if (pause_request(r.attrs)) {
         return pause(rid, util::Seconds(*r.attrs.pause), ctx);
     }
@@ -237,7 +253,7 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     // C124-13-01: the payloads (typically unavailable presence) go first.
     to_server(r.payloads, ctx);
     close_backend(ctx);
-    held_.push_back({*r.attrs.rid, id, ctx.now, false});
+    held_.push_back({*r.attrs.rid, id, ctx.now, false, r.attrs.key.value_or("")});
     // C124-13-02: the oldest open request confirms with type='terminate',
     // every other one gets an empty body.
     BodyBuilder first;

@@ -60,6 +60,8 @@ struct SessionParams {
     bool client_acks = false;
     // Advertised `maxpause`; zero: pause is not supported (XEP-0124 §10).
     util::Duration max_pause{};
+    // The creation request's `newkey`: the session uses key sequencing (§15).
+    std::optional<std::string> newkey;
     xmpp::HeaderParams header;
 };
 
@@ -114,6 +116,7 @@ private:
         RequestId id;
         util::TimePoint deadline; // `wait` expiry
         bool creation = false;
+        std::string key; // its §15 key, which a resend must repeat (C124-15.4-04)
     };
 
     bool polling_session() const;
@@ -129,7 +132,7 @@ private:
     void handle_request(RequestId id, Request r, Context& ctx);
     void handle_timer(Context& ctx);
     bool overactive(RequestId id, const Request& r, Context& ctx);
-    void on_repeat(RequestId id, std::uint64_t rid, Context& ctx);
+    void on_repeat(RequestId id, const BodyAttrs& a, Context& ctx);
     void process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx);
 
     // Pause and response acknowledgements (session_pause.cpp).
@@ -139,6 +142,9 @@ private:
     bool take_ack(RequestId id, const BodyAttrs& a, Context& ctx);
     std::optional<ReplyNote> report_for(const BodyAttrs& a, Context& ctx) const;
 
+    // Key sequencing (session_keys.cpp).
+    bool check_key(RequestId id, const BodyAttrs& a, Context& ctx);
+    bool resend_key_matches(const BodyAttrs& resend, std::string_view original) const;
     void client_terminate(RequestId id, Request r, Context& ctx);
     void restart(const BodyAttrs& a, Context& ctx);
 
@@ -176,6 +182,8 @@ private:
     bool last_reply_had_payloads_ = false;
     std::optional<util::Duration> pause_; // the inactivity of a pause (C124-10-06)
     std::uint64_t highest_answered_ = 0;  // for reports (C124-9.2-01)
+    // §15: what hex(SHA-1(next key)) must be; nullopt: no key sequencing.
+    std::optional<std::string> key_;
 
     xmpp::ServerStream stream_;
     std::vector<xmpp::ServerEvent> server_events_; // reused

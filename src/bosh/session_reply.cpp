@@ -37,7 +37,7 @@ void Session::release(Context& ctx) {
 }
 
 void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& note) {
-    const Held h = held_.front();
+    Held h = std::move(held_.front());
     held_.erase(held_.begin());
     highest_answered_ = std::max(highest_answered_, h.rid);
     BodyBuilder b;
@@ -63,7 +63,7 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
     }
     auto reply = make_reply(b.finish(), p_.content_type);
     if (note.cache) {
-        window_.remember({h.rid, reply, ctx.now});
+        window_.remember({h.rid, reply, ctx.now, std::move(h.key)});
     }
     respond(h.id, std::move(reply), ctx);
 }
