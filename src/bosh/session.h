@@ -140,7 +140,7 @@ private:
     bool check_pause(RequestId id, const BodyAttrs& a, Context& ctx);
     void pause(std::uint64_t rid, util::Duration length, Context& ctx);
     bool take_ack(RequestId id, const BodyAttrs& a, Context& ctx);
-    std::optional<ReplyNote> report_for(const BodyAttrs& a, Context& ctx) const;
+    std::optional<ReplyNote> report_for(const BodyAttrs& a, const Context& ctx) const;
 
     // Key sequencing (session_keys.cpp).
     bool check_key(RequestId id, const BodyAttrs& a, Context& ctx);

@@ -67,7 +67,7 @@ bool Session::take_ack(RequestId id, const BodyAttrs& a, Context& ctx) {
 
 // C124-9.2-01/02: an `ack` below the last rid answered means the client never
 // got the response to ack + 1; it learns which, and how long ago it was sent.
-std::optional<ReplyNote> Session::report_for(const BodyAttrs& a, Context& ctx) const {
+std::optional<ReplyNote> Session::report_for(const BodyAttrs& a, const Context& ctx) const {
     if (!p_.client_acks || !a.ack || *a.ack >= highest_answered_) {
         return std::nullopt;
     }
@@ -82,7 +82,6 @@ std::optional<ReplyNote> Session::report_for(const BodyAttrs& a, Context& ctx) c
     note.report = *a.ack + 1;
     note.time_ms = std::min<std::uint64_t>(static_cast<std::uint64_t>(std::max<long long>(ms, 0)),
                                            kMaxReportTime);
-    ctx.log.info("request.report", {{"sid", p_.sid}, {"rid", *a.rid}, {"report", note.report}});
     return note;
 }
 

@@ -52,6 +52,8 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
         }
         if (note.report != 0) {
             b.attribute("report", note.report).attribute("time", note.time_ms); // C124-9.2-02
+            ctx.log.info("request.report",
+                         {{"sid", p_.sid}, {"rid", h.rid}, {"report", note.report}});
         }
     }
     last_reply_had_payloads_ = with_payloads && !queue_.empty();
