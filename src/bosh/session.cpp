@@ -252,7 +252,6 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
 void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     // C124-13-01: the payloads (typically unavailable presence) go first.
     to_server(r.payloads, ctx);
-    close_backend(ctx);
     held_.push_back({*r.attrs.rid, id, ctx.now, false, r.attrs.key.value_or("")});
     // C124-13-02: the oldest open request confirms with type='terminate',
     // every other one gets an empty body.
@@ -260,6 +259,8 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     first.attribute("type", "terminate").payloads(queue_);
     ctx.counters.stanzas_to_client += queue_.size();
     queue_.clear();
+    queue_bytes_ = 0;
+    close_backend(ctx); // after the queue went to the client: nothing to bounce (C206-7)
     answer_all(make_reply(first.finish(), p_.content_type),
                make_reply(BodyBuilder().finish(), p_.content_type), ctx);
     ctx.log.info("session.terminated", {{"sid", p_.sid}, {"by", "client"}});
@@ -359,6 +360,11 @@ void Session::shutdown(Context& ctx) {
         return;
     }
     if (!terminal_) { // a session that already ended is not terminated twice
+        if (!open_requests()) {
+            // No request can take the queue and none will come: its stanzas
+            // go back to their senders before the stream closes (C206-7).
+            bounce_undelivered(ctx);
+        }
         fail_backend(Condition::SystemShutdown, "boshd is shutting down", ctx);
     }
     finish(ctx); // no next request will come to collect a pending terminal reply

@@ -162,6 +162,7 @@ private:
     void fail_backend(Condition c, std::string_view reason, Context& ctx,
                       const xml::Fragment* stream_error = nullptr);
     void answer_all(ReplyPtr first, const ReplyPtr& rest, Context& ctx);
+    bool open_requests() const;
     void close_backend(Context& ctx);
     void finish(Context& ctx);
 
@@ -169,6 +170,9 @@ private:
     void to_server(const std::vector<xml::Fragment>& payloads, Context& ctx);
     void write(std::string bytes, Context& ctx);
     void to_client(xml::Fragment f, Context& ctx);
+    // Sends the server an error for each queued stanza that needs one, and
+    // empties the queue (XEP-0206 §7).
+    void bounce_undelivered(Context& ctx);
 
     SessionParams p_;
     RidWindow window_;

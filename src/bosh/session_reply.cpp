@@ -184,17 +184,14 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
     ++ctx.counters.sessions_terminated;
     ctx.log.notice("session.terminated",
                    {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
-    close_backend(ctx);
     // The backend is over: its timer must not fire again while the terminal
     // reply waits for the next request.
     backend_deadline_.reset();
+    // The queue goes into the terminal reply, for the client, before the
+    // stream is closed (so it is not bounced: C206-7 is for what never leaves).
     auto reply = terminal_reply(c, true, stream_error);
-    // A request waiting behind a gap whose client went away cannot carry it.
-    const auto& early = window_.early_requests();
-    const bool open_requests =
-        !held_.empty() ||
-        std::any_of(early.begin(), early.end(), [](const auto& e) { return e.second.attached; });
-    if (!open_requests) {
+    close_backend(ctx);
+    if (!open_requests()) {
         terminal_ = std::move(reply);
         return;
     }
@@ -202,11 +199,20 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
     finish(ctx);
 }
 
+// A request that can carry a reply: held, or waiting behind a gap with its
+// client still connected.
+bool Session::open_requests() const {
+    const auto& early = window_.early_requests();
+    return !held_.empty() ||
+           std::any_of(early.begin(), early.end(), [](const auto& e) { return e.second.attached; });
+}
+
 void Session::close_backend(Context& ctx) {
     if (!link_open_) {
         return;
     }
     if (link_connected_) {
+        bounce_undelivered(ctx); // C206-7-01..03: what the client never got
         write(std::string(xmpp::kStreamClose), ctx);
     }
     link_open_ = false;
