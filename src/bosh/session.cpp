@@ -68,6 +68,15 @@ void Session::on_request(RequestId id, Request r, Context& ctx) {
 
 void Session::handle_request(RequestId id, Request r, Context& ctx) {
     if (terminal_) {
+        if (!key_matches_chain(r.attrs)) {
+            // The news, and the stanzas in it, are for the key holder only
+            // (C124-15.4-02); it may still come for them.
+            ++ctx.counters.requests_rejected;
+            ctx.log.notice(
+                "request.rejected",
+                {{"sid", p_.sid}, {"condition", "item-not-found"}, {"reason", "key mismatch"}});
+            return respond(id, terminal_reply(Condition::ItemNotFound, false), ctx);
+        }
         // The session already ended on the server side while no request was
         // held; this request carries the news (C206-6-04).
         respond(id, terminal_, ctx);

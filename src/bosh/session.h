@@ -143,6 +143,7 @@ private:
     std::optional<ReplyNote> report_for(const BodyAttrs& a, const Context& ctx) const;
 
     // Key sequencing (session_keys.cpp).
+    bool key_matches_chain(const BodyAttrs& a) const;
     bool check_key(RequestId id, const BodyAttrs& a, Context& ctx);
     bool resend_key_matches(const BodyAttrs& resend, std::string_view original) const;
     void client_terminate(RequestId id, Request r, Context& ctx);

@@ -21,6 +21,13 @@ bool iequals(std::string_view a, std::string_view b) {
 
 } // namespace
 
+// Whether |a|'s key is the next one of the chain (true without a chain).
+bool Session::key_matches_chain(const BodyAttrs& a) const {
+    // C124-15.4-01: the key is hashed as received; only the comparison
+    // ignores case (C124-15.3-01).
+    return !key_ || (a.key && iequals(util::sha1_hex(*a.key), *key_));
+}
+
 // Checks a new request (in rid order) against the chain and advances it.
 // Returns false when the key failed and the session ended.
 bool Session::check_key(RequestId id, const BodyAttrs& a, Context& ctx) {
@@ -32,9 +39,7 @@ bool Session::check_key(RequestId id, const BodyAttrs& a, Context& ctx) {
         fail_request(id, Condition::ItemNotFound, "missing key", ctx);
         return false;
     }
-    // C124-15.4-01: the key is hashed as received; only the comparison
-    // ignores case (C124-15.3-01).
-    if (!iequals(util::sha1_hex(*a.key), *key_)) {
+    if (!key_matches_chain(a)) {
         fail_request(id, Condition::ItemNotFound, "key mismatch", ctx); // C124-15.4-02
         return false;
     }

@@ -182,4 +182,22 @@ TEST_SUITE("bosh/engine/keys") {
         CHECK(condition(h, r3) == "item-not-found");
         CHECK(h.written().find("three") == std::string::npos);
     }
+
+    TEST_CASE("C124-15.4-02 a session that ended on the server side: the news is for the key "
+              "holder only") {
+        const auto k = chain("ended", 3);
+        EngineHarness h;
+        h.create("newkey='" + k[2] + "'");
+        h.server_send("<message from='a@example.com'><body>secret</body></message>");
+        h.server_send("</stream:stream>"); // nothing held: the terminal reply waits
+        const auto forged = h.send("", key(std::string(40, '1')));
+        REQUIRE(h.answered(forged));
+        CHECK(condition(h, forged) == "item-not-found");
+        CHECK(h.body(forged).find("secret") == std::string::npos);
+        const auto r1 = h.send("", key(k[1]), h.last_rid);
+        REQUIRE(h.answered(r1));
+        CHECK(condition(h, r1) == "remote-connection-failed");
+        CHECK(h.body(r1).find("secret") != std::string::npos);
+        CHECK(h.engine.session_count() == 0);
+    }
 }
