@@ -94,6 +94,8 @@ util::Result<BodyAttrs, std::string> parse_attrs(const xml::Body& body) {
     a.ack = p.number<std::uint64_t>("ack", 0, kMaxRid);
     a.pause = p.number<std::uint32_t>("pause", 0, UINT32_MAX);
     a.from = p.text({}, "from");
+    a.key = p.text({}, "key");
+    a.newkey = p.text({}, "newkey");
     a.xmpp_version = p.text(kXboshNs, "version");
     if (auto ver = body.attribute({}, "ver")) {
         a.ver = parse_version(*ver);

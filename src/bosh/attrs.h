@@ -43,6 +43,8 @@ struct BodyAttrs {
     std::optional<std::string> xmpp_version; // urn:xmpp:xbosh version
     std::optional<std::uint64_t> ack;
     std::optional<std::uint32_t> pause;
+    std::optional<std::string> key;    // §15: this request's key
+    std::optional<std::string> newkey; // §15: the head of a (new) key chain
     bool restart = false;   // urn:xmpp:xbosh restart, an xs:boolean (C206-5-02, C206-11-02)
     bool terminate = false; // type='terminate'
 };

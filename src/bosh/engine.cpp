@@ -185,6 +185,9 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     p.content_type = a.content.value_or(std::string(kDefaultContentType)); // C124-7.1-08/09
     p.acks = limits_.request_acks;
     p.accept = limits_.accept;
+    p.client_acks = a.ack == 1u;     // XEP-0124 §9.2: ack='1' on creation
+    p.max_pause = limits_.max_pause; // §10; zero: no pause support
+    p.newkey = a.newkey;             // §15: a key chain starts here (C124-15.4-01)
     p.header.to = *a.to;
     p.header.lang = a.lang.value_or("");
     p.header.from = a.from.value_or("");

@@ -25,10 +25,15 @@ struct Limits {
     // Sessions open at once; creation beyond it gets undefined-condition
     // (no §17.2 condition fits a full server; policy-violation blames the client).
     std::size_t max_sessions = 10000;
+    // Advertised `maxpause` (XEP-0124 §10): the longest `pause` a client may
+    // ask for. Zero disables pause support, and the attribute is not sent.
+    util::Seconds max_pause{120};
     // Bytes of one stanza from the XMPP server; larger ends the session.
     std::size_t max_stanza_size = 256 * 1024;
     // Bytes queued for a client that is not polling; beyond it the session
-    // ends with policy-violation rather than growing without bound.
+    // ends with policy-violation rather than growing without bound. The same
+    // bound applies to the responses kept for a client that acknowledges
+    // them (XEP-0124 §9.2, C124-9.2-03) and has not yet done so.
     std::size_t max_client_queue = 1024 * 1024;
     // Bytes queued for an XMPP server that is not reading them (it throttles
     // the client, or hangs); beyond it the session ends rather than growing

@@ -42,25 +42,42 @@ std::optional<std::pair<std::uint64_t, EarlyRequest>> RidWindow::take_next() {
     return std::make_pair(node.key(), std::move(node.mapped()));
 }
 
-void RidWindow::remember(std::uint64_t rid, ReplyPtr reply) {
-    cache_.emplace_back(rid, std::move(reply));
-    if (cache_.size() > requests_) {
+void RidWindow::remember(Cached entry) {
+    cache_bytes_ += entry.reply->body.size();
+    cache_.push_back(std::move(entry));
+    if (!keep_unacked_ && cache_.size() > requests_) {
         // Replies are stored in rid order but for one whose client had gone
         // (answered early, into the cache): evict the lowest rid, not the
         // oldest entry.
-        cache_.erase(
-            std::min_element(cache_.begin(), cache_.end(),
-                             [](const auto& a, const auto& b) { return a.first < b.first; }));
+        auto lowest = std::min_element(cache_.begin(), cache_.end(),
+                                       [](const auto& a, const auto& b) { return a.rid < b.rid; });
+        cache_bytes_ -= lowest->reply->body.size();
+        cache_.erase(lowest);
     }
 }
 
-ReplyPtr RidWindow::cached(std::uint64_t rid) const {
-    for (const auto& [r, reply] : cache_) {
-        if (r == rid) {
-            return reply;
+void RidWindow::acknowledge(std::uint64_t ack) {
+    std::erase_if(cache_, [&](const Cached& c) {
+        if (c.rid > ack) {
+            return false;
+        }
+        cache_bytes_ -= c.reply->body.size();
+        return true;
+    });
+}
+
+const RidWindow::Cached* RidWindow::cached_entry(std::uint64_t rid) const {
+    for (const auto& c : cache_) {
+        if (c.rid == rid) {
+            return &c;
         }
     }
     return nullptr;
+}
+
+ReplyPtr RidWindow::cached(std::uint64_t rid) const {
+    const auto* c = cached_entry(rid);
+    return c ? c->reply : nullptr;
 }
 
 } // namespace boshd::bosh

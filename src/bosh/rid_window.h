@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -50,10 +51,27 @@ public:
     std::map<std::uint64_t, EarlyRequest>& early_requests() { return early_; }
     const std::map<std::uint64_t, EarlyRequest>& early_requests() const { return early_; }
 
+    // A reply in the response cache, with what a resend is checked against.
+    struct Cached {
+        std::uint64_t rid;
+        ReplyPtr reply;
+        util::TimePoint sent; // for `time` on a report (C124-9.2-02)
+        std::string key;      // the request's §15 key, for resends (C124-15.4-04)
+    };
+
     // The response cache (C124-14.3-01): the replies to the last `requests`
     // answered rids. Pause and error replies are never put here (C124-14.3-08).
-    void remember(std::uint64_t rid, ReplyPtr reply);
+    void remember(Cached entry);
+    const Cached* cached_entry(std::uint64_t rid) const;
     ReplyPtr cached(std::uint64_t rid) const;
+
+    // A client that acknowledges responses (XEP-0124 §9.2): keep every reply it
+    // has not acknowledged, not only the last `requests` (C124-9.2-03).
+    void keep_unacknowledged() { keep_unacked_ = true; }
+    // The client has every reply up to |ack|: they can be forgotten.
+    void acknowledge(std::uint64_t ack);
+    // Body bytes held in the cache (the session bounds it while the client acks).
+    std::size_t cache_bytes() const { return cache_bytes_; }
 
 private:
     std::uint64_t last_;
@@ -61,7 +79,9 @@ private:
     std::map<std::uint64_t, EarlyRequest> early_;
     // A vector, not a deque: at most `requests` entries, and an empty deque
     // costs ~700 bytes per session.
-    std::vector<std::pair<std::uint64_t, ReplyPtr>> cache_;
+    std::vector<Cached> cache_;
+    std::size_t cache_bytes_ = 0;
+    bool keep_unacked_ = false;
 };
 
 } // namespace boshd::bosh

@@ -10,8 +10,6 @@ namespace boshd::bosh {
 namespace {
 
 bool is_empty_request(const BodyAttrs& a, const std::vector<xml::Fragment>& payloads) {
-    // `pause` (§10) is not supported yet: no maxpause is advertised, so a
-    // pause attribute earns no special treatment here or below.
     return payloads.empty() && !a.restart && !a.terminate;
 }
 
@@ -19,9 +17,12 @@ bool is_empty_request(const BodyAttrs& a, const std::vector<xml::Fragment>& payl
 
 Session::Session(SessionParams params, RequestId creation, std::vector<xml::Fragment> payloads,
                  Context& ctx)
-    : p_(std::move(params)), window_(p_.creation_rid, p_.requests),
+    : p_(std::move(params)), window_(p_.creation_rid, p_.requests), key_(p_.newkey),
       stream_(p_.route->tls == TlsMode::StartTls, ctx.limits.max_stanza_size) {
-    held_.push_back({p_.creation_rid, creation, ctx.now + p_.wait, true});
+    if (p_.client_acks) {
+        window_.keep_unacknowledged(); // C124-9.2-03
+    }
+    held_.push_back({p_.creation_rid, creation, ctx.now + p_.wait, true, {}});
     backend_deadline_ = ctx.now + ctx.limits.backend_timeout;
     ctx.emit<OpenBackend>(p_.link, p_.route);
     to_server(payloads, ctx);
@@ -59,12 +60,23 @@ void Session::on_request(RequestId id, Request r, Context& ctx) {
     // polling session, a replay from the cache) restarts the inactivity
     // period, which counts from the last response (C124-10-01).
     was_idle_ = false;
+    // C124-10-08: the client is back; a pause's inactivity no longer applies.
+    pause_.reset();
     handle_request(id, std::move(r), ctx);
     update_idle(ctx);
 }
 
 void Session::handle_request(RequestId id, Request r, Context& ctx) {
     if (terminal_) {
+        if (!key_matches_chain(r.attrs)) {
+            // The news, and the stanzas in it, are for the key holder only
+            // (C124-15.4-02); it may still come for them.
+            ++ctx.counters.requests_rejected;
+            ctx.log.notice(
+                "request.rejected",
+                {{"sid", p_.sid}, {"condition", "item-not-found"}, {"reason", "key mismatch"}});
+            return respond(id, terminal_reply(Condition::ItemNotFound, false), ctx);
+        }
         // The session already ended on the server side while no request was
         // held; this request carries the news (C206-6-04).
         respond(id, terminal_, ctx);
@@ -77,7 +89,7 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
     const std::uint64_t rid = *r.attrs.rid;
     switch (window_.place(rid)) {
     case RidWindow::Place::Behind:
-        return on_repeat(id, rid, ctx);
+        return on_repeat(id, r.attrs, ctx);
     case RidWindow::Place::Beyond:
         return fail_request(id, Condition::ItemNotFound, "rid beyond the window", ctx);
     case RidWindow::Place::Next:
@@ -87,6 +99,10 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
     if (auto* early = window_.early(rid)) {
         // A resend of a request that is still waiting for a gap to fill: the
         // new connection takes its place (C124-14.3-03).
+        if (!resend_key_matches(r.attrs, early->attrs.key.value_or(""))) {
+            return fail_request(id, Condition::ItemNotFound, "resend with another key",
+                                ctx); // C124-15.4-02
+        }
         if (early->attached) {
             respond(early->id,
                     make_reply(BodyBuilder().attribute("type", "error").finish(), p_.content_type),
@@ -133,12 +149,15 @@ bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
     const auto& early = window_.early_requests();
     const bool newest_parked = !early.empty() && early.rbegin()->first > *r.attrs.rid;
     const BodyAttrs& newest = newest_parked ? early.rbegin()->second.attrs : r.attrs;
+    // A pause request is neither empty nor overactive (C124-11-02, C124-11-04).
+    const bool pausing = pause_request(newest);
     const bool empty =
+        !pausing &&
         is_empty_request(newest, newest_parked ? early.rbegin()->second.payloads : r.payloads);
     const std::size_t outstanding = held_.size() + early.size() + 1;
-    // One request beyond `requests` is allowed if it terminates
+    // One request beyond `requests` is allowed if it pauses or terminates
     // (C124-11-02).
-    const std::size_t allowed = p_.requests + (newest.terminate ? 1 : 0);
+    const std::size_t allowed = p_.requests + (newest.terminate || pausing ? 1 : 0);
     if (outstanding > allowed) {
         fail_request(id, Condition::PolicyViolation, "too many simultaneous requests",
                      ctx); // C124-11-01
@@ -162,9 +181,17 @@ bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
     return false;
 }
 
-void Session::on_repeat(RequestId id, std::uint64_t rid, Context& ctx) {
+void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
+    const std::uint64_t rid = *a.rid;
     auto held =
         std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.rid == rid; });
+    const auto* cached = window_.cached_entry(rid);
+    // C124-15.4-04: a verbatim resend repeats its key; anything else is a key
+    // failure (C124-15.4-02). The chain does not advance either way.
+    if ((held != held_.end() || cached) &&
+        !resend_key_matches(a, held != held_.end() ? held->key : cached->key)) {
+        return fail_request(id, Condition::ItemNotFound, "resend with another key", ctx);
+    }
     if (held != held_.end()) {
         // The client resent a request we still hold, so its first connection
         // is presumably dead: answer that one with a recoverable error and
@@ -178,11 +205,11 @@ void Session::on_repeat(RequestId id, std::uint64_t rid, Context& ctx) {
         ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "held"}});
         return;
     }
-    if (auto reply = window_.cached(rid)) {
+    if (cached) {
         // Byte-identical replay; the payload is not forwarded again (C124-14.3-02).
         ++ctx.counters.rid_repeats;
         ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "cache"}});
-        return respond(id, std::move(reply), ctx);
+        return respond(id, cached->reply, ctx);
     }
     fail_request(id, Condition::ItemNotFound, "rid repeated after its reply left the cache",
                  ctx); // C124-14.3-06
@@ -190,6 +217,15 @@ void Session::on_repeat(RequestId id, std::uint64_t rid, Context& ctx) {
 
 void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx) {
     window_.advance(rid);
+    pause_.reset(); // C124-10-08, also for a request processed after a pause in one batch
+    // Before anything of the body is used: C124-15.4-02/03.
+    if (!check_key(id, r.attrs, ctx)) {
+        return;
+    }
+    const auto report = report_for(r.attrs, ctx); // before this request changes anything
+    if (!take_ack(id, r.attrs, ctx) || !check_pause(id, r.attrs, ctx)) {
+        return;
+    }
     if (r.attrs.terminate) {
         return client_terminate(id, std::move(r), ctx);
     }
@@ -208,27 +244,32 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     } else {
         to_server(r.payloads, ctx); // C124-8-01: forwarded at once
     }
-    held_.push_back({rid, id, ctx.now + p_.wait, false});
-    if (!attached) {
+    held_.push_back({rid, id, ctx.now + p_.wait, false, r.attrs.key.value_or("")});
+    if (pause_request(r.attrs)) {
+        return pause(rid, util::Seconds(*r.attrs.pause), ctx);
+    }
+    if (!attached || report) {
         // The client closed this connection while the request waited behind a
         // gap; answer it (not the oldest held one) into the cache so that a
-        // resend finds its reply.
+        // resend finds its reply. A request whose ack shows a lost response
+        // is answered at once with the report (C124-9.2-01/02).
         std::rotate(held_.begin(), std::prev(held_.end()), held_.end());
-        answer_front(ctx, false);
+        answer_front(ctx, false, report.value_or(ReplyNote{}));
     }
 }
 
 void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     // C124-13-01: the payloads (typically unavailable presence) go first.
     to_server(r.payloads, ctx);
-    close_backend(ctx);
-    held_.push_back({*r.attrs.rid, id, ctx.now, false});
+    held_.push_back({*r.attrs.rid, id, ctx.now, false, r.attrs.key.value_or("")});
     // C124-13-02: the oldest open request confirms with type='terminate',
     // every other one gets an empty body.
     BodyBuilder first;
     first.attribute("type", "terminate").payloads(queue_);
     ctx.counters.stanzas_to_client += queue_.size();
     queue_.clear();
+    queue_bytes_ = 0;
+    close_backend(ctx); // after the queue went to the client: nothing to bounce (C206-7)
     answer_all(make_reply(first.finish(), p_.content_type),
                make_reply(BodyBuilder().finish(), p_.content_type), ctx);
     ctx.log.info("session.terminated", {{"sid", p_.sid}, {"by", "client"}});
@@ -289,7 +330,7 @@ void Session::handle_timer(Context& ctx) {
             return fail_request(e.id, Condition::ItemNotFound, "rid gap not filled", ctx);
         }
     }
-    if (was_idle_ && now >= idle_since_ + p_.inactivity) {
+    if (was_idle_ && now >= idle_since_ + inactivity()) {
         // C124-10-01: the client is gone; end silently. (Idle means nothing is
         // held and no live request waits behind a gap: nobody to answer.)
         ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "inactivity"}});
@@ -318,7 +359,7 @@ std::optional<util::TimePoint> Session::next_deadline() const {
     }
     // C124-10-03: the inactivity clock runs only while nothing is held.
     if (was_idle_) {
-        consider(idle_since_ + p_.inactivity);
+        consider(idle_since_ + inactivity());
     }
     return t;
 }
@@ -328,6 +369,11 @@ void Session::shutdown(Context& ctx) {
         return;
     }
     if (!terminal_) { // a session that already ended is not terminated twice
+        if (!open_requests()) {
+            // No request can take the queue and none will come: its stanzas
+            // go back to their senders before the stream closes (C206-7).
+            bounce_undelivered(ctx);
+        }
         fail_backend(Condition::SystemShutdown, "boshd is shutting down", ctx);
     }
     finish(ctx); // no next request will come to collect a pending terminal reply

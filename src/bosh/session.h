@@ -56,6 +56,13 @@ struct SessionParams {
     std::string content_type;
     bool acks = false;
     std::string accept; // `accept` for the creation reply; empty: none
+    // The client put ack='1' on its creation request: it acknowledges
+    // responses (XEP-0124 §9.2).
+    bool client_acks = false;
+    // Advertised `maxpause`; zero: pause is not supported (XEP-0124 §10).
+    util::Duration max_pause{};
+    // The creation request's `newkey`: the session uses key sequencing (§15).
+    std::optional<std::string> newkey;
     xmpp::HeaderParams header;
 };
 
@@ -63,6 +70,15 @@ struct SessionParams {
 struct Request {
     BodyAttrs attrs;
     std::vector<xml::Fragment> payloads;
+};
+
+// How a reply differs from the ordinary one.
+struct ReplyNote {
+    // report / time (C124-9.2-02); report == 0: none.
+    std::uint64_t report = 0;
+    std::uint64_t time_ms = 0;
+    // Pause replies are not replayed (C124-14.3-08).
+    bool cache = true;
 };
 
 class Session {
@@ -101,6 +117,7 @@ private:
         RequestId id;
         util::TimePoint deadline; // `wait` expiry
         bool creation = false;
+        std::string key; // its §15 key, which a resend must repeat (C124-15.4-04)
     };
 
     bool polling_session() const;
@@ -110,17 +127,32 @@ private:
     // calls it last.
     bool idle() const;
     void update_idle(Context& ctx);
+    // The inactivity period now: a pause replaces it until the next request
+    // (C124-10-06, C124-10-08).
+    util::Duration inactivity() const { return pause_.value_or(p_.inactivity); }
     void handle_request(RequestId id, Request r, Context& ctx);
     void handle_timer(Context& ctx);
     bool overactive(RequestId id, const Request& r, Context& ctx);
-    void on_repeat(RequestId id, std::uint64_t rid, Context& ctx);
+    void on_repeat(RequestId id, const BodyAttrs& a, Context& ctx);
     void process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx);
+
+    // Pause and response acknowledgements (session_pause.cpp).
+    bool pause_request(const BodyAttrs& a) const;
+    bool check_pause(RequestId id, const BodyAttrs& a, Context& ctx);
+    void pause(std::uint64_t rid, util::Duration length, Context& ctx);
+    bool take_ack(RequestId id, const BodyAttrs& a, Context& ctx);
+    std::optional<ReplyNote> report_for(const BodyAttrs& a, const Context& ctx) const;
+
+    // Key sequencing (session_keys.cpp).
+    bool key_matches_chain(const BodyAttrs& a) const;
+    bool check_key(RequestId id, const BodyAttrs& a, Context& ctx);
+    bool resend_key_matches(const BodyAttrs& resend, std::string_view original) const;
     void client_terminate(RequestId id, Request r, Context& ctx);
     void restart(const BodyAttrs& a, Context& ctx);
 
     // Replies.
     void release(Context& ctx);
-    void answer_front(Context& ctx, bool with_payloads);
+    void answer_front(Context& ctx, bool with_payloads, const ReplyNote& note = {});
     void add_stream_info(BodyBuilder& b, bool xmpp_declared);
     void add_creation_attributes(BodyBuilder& b);
     ReplyPtr terminal_reply(Condition c, bool with_payloads,
@@ -132,6 +164,7 @@ private:
     void fail_backend(Condition c, std::string_view reason, Context& ctx,
                       const xml::Fragment* stream_error = nullptr);
     void answer_all(ReplyPtr first, const ReplyPtr& rest, Context& ctx);
+    bool open_requests() const;
     void close_backend(Context& ctx);
     void finish(Context& ctx);
 
@@ -139,6 +172,9 @@ private:
     void to_server(const std::vector<xml::Fragment>& payloads, Context& ctx);
     void write(std::string bytes, Context& ctx);
     void to_client(xml::Fragment f, Context& ctx);
+    // Sends the server an error for each queued stanza that needs one, and
+    // empties the queue (XEP-0206 §7).
+    void bounce_undelivered(Context& ctx);
 
     SessionParams p_;
     RidWindow window_;
@@ -150,6 +186,10 @@ private:
     std::optional<util::TimePoint> last_new_request_;
     std::optional<util::TimePoint> last_empty_poll_;
     bool last_reply_had_payloads_ = false;
+    std::optional<util::Duration> pause_; // the inactivity of a pause (C124-10-06)
+    std::uint64_t highest_answered_ = 0;  // for reports (C124-9.2-01)
+    // §15: what hex(SHA-1(next key)) must be; nullopt: no key sequencing.
+    std::optional<std::string> key_;
 
     xmpp::ServerStream stream_;
     std::vector<xmpp::ServerEvent> server_events_; // reused

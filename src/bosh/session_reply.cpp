@@ -36,9 +36,10 @@ void Session::release(Context& ctx) {
     }
 }
 
-void Session::answer_front(Context& ctx, bool with_payloads) {
-    const Held h = held_.front();
+void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& note) {
+    Held h = std::move(held_.front());
     held_.erase(held_.begin());
+    highest_answered_ = std::max(highest_answered_, h.rid);
     BodyBuilder b;
     if (h.creation) {
         add_creation_attributes(b);
@@ -49,6 +50,11 @@ void Session::answer_front(Context& ctx, bool with_payloads) {
         if (p_.acks && window_.last() > h.rid) {
             b.attribute("ack", window_.last());
         }
+        if (note.report != 0) {
+            b.attribute("report", note.report).attribute("time", note.time_ms); // C124-9.2-02
+            ctx.log.info("request.report",
+                         {{"sid", p_.sid}, {"rid", h.rid}, {"report", note.report}});
+        }
     }
     last_reply_had_payloads_ = with_payloads && !queue_.empty();
     if (with_payloads) {
@@ -58,7 +64,9 @@ void Session::answer_front(Context& ctx, bool with_payloads) {
         queue_bytes_ = 0;
     }
     auto reply = make_reply(b.finish(), p_.content_type);
-    window_.remember(h.rid, reply);
+    if (note.cache) {
+        window_.remember({h.rid, reply, ctx.now, std::move(h.key)});
+    }
     respond(h.id, std::move(reply), ctx);
 }
 
@@ -110,6 +118,11 @@ void Session::add_creation_attributes(BodyBuilder& b) {
         // example, like the checklist, writes "deflate,gzip"; the value is
         // passed through as configured.
         b.attribute("accept", p_.accept);
+    }
+    if (p_.max_pause > util::Duration::zero()) {
+        b.attribute("maxpause",
+                    static_cast<std::uint64_t>(
+                        duration_cast<util::Seconds>(p_.max_pause).count())); // C124-7.2-16
     }
     b.attribute("xmlns:xmpp", kXboshNs);
     b.attribute("xmpp:restartlogic", "true"); // C206-4-03
@@ -178,17 +191,14 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
     ++ctx.counters.sessions_terminated;
     ctx.log.notice("session.terminated",
                    {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
-    close_backend(ctx);
     // The backend is over: its timer must not fire again while the terminal
     // reply waits for the next request.
     backend_deadline_.reset();
+    // The queue goes into the terminal reply, for the client, before the
+    // stream is closed (so it is not bounced: C206-7 is for what never leaves).
     auto reply = terminal_reply(c, true, stream_error);
-    // A request waiting behind a gap whose client went away cannot carry it.
-    const auto& early = window_.early_requests();
-    const bool open_requests =
-        !held_.empty() ||
-        std::any_of(early.begin(), early.end(), [](const auto& e) { return e.second.attached; });
-    if (!open_requests) {
+    close_backend(ctx);
+    if (!open_requests()) {
         terminal_ = std::move(reply);
         return;
     }
@@ -196,11 +206,20 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
     finish(ctx);
 }
 
+// A request that can carry a reply: held, or waiting behind a gap with its
+// client still connected.
+bool Session::open_requests() const {
+    const auto& early = window_.early_requests();
+    return !held_.empty() ||
+           std::any_of(early.begin(), early.end(), [](const auto& e) { return e.second.attached; });
+}
+
 void Session::close_backend(Context& ctx) {
     if (!link_open_) {
         return;
     }
     if (link_connected_) {
+        bounce_undelivered(ctx); // C206-7-01..03: what the client never got
         write(std::string(xmpp::kStreamClose), ctx);
     }
     link_open_ = false;

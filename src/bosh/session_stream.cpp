@@ -1,6 +1,7 @@
 // Session: the server side. The XMPP stream's lifecycle and the stanzas that
 // cross it in both directions.
 #include "bosh/session.h"
+#include "xmpp/bounce.h"
 
 namespace boshd::bosh {
 
@@ -117,6 +118,23 @@ void Session::write(std::string bytes, Context& ctx) {
     if (link_open_) {
         ctx.emit<WriteBackend>(p_.link, std::move(bytes));
     }
+}
+
+void Session::bounce_undelivered(Context& ctx) {
+    std::size_t bounced = 0;
+    if (negotiated_ && link_open_ && link_connected_) {
+        for (const auto& f : queue_) {
+            if (auto error = xmpp::bounce(f)) {
+                write(std::move(*error), ctx);
+                ++bounced;
+            }
+        }
+    }
+    if (bounced > 0) {
+        ctx.log.info("session.bounced", {{"sid", p_.sid}, {"stanzas", bounced}});
+    }
+    queue_.clear();
+    queue_bytes_ = 0;
 }
 
 void Session::to_client(xml::Fragment f, Context&) {

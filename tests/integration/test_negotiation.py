@@ -48,9 +48,9 @@ class CreationParametersTest(BoshTestCase):
     def test_L124_01_secure_attribute_accepted(self):
         self.open_session(secure="true")
 
-    def test_C124_15_1_01_keys_accepted_and_ignored(self):
-        s, conn = self.open_session(newkey="a" * 40)
-        c, _ = s.send(message("keyed"), key="b" * 40)
+    def test_C124_15_1_01_keys_without_newkey_at_creation_are_ignored(self):
+        s, conn = self.open_session()
+        c, _ = s.send(message("keyed"), key="b" * 40, newkey="a" * 40)
         conn.wait_data("keyed")
         conn.push(message("x"))
         self.assertHasStanza(c.read_response(), "message")

@@ -472,13 +472,18 @@ TEST_SUITE("bosh/engine/creation") {
         CHECK(h.engine.session_count() == 1);
     }
 
-    TEST_CASE("C124-15.1-01 key and newkey are accepted and ignored") {
+    TEST_CASE("C124-15.1-01 without newkey at creation, key and newkey are ignored") {
+        // Key sequencing starts only with a `newkey` on the creation request.
         EngineHarness h;
-        h.create("newkey='0123456789abcdef0123456789abcdef01234567'");
-        const auto r1 = h.send("", "key='ffff'");
+        h.create();
+        const auto r1 = h.send("", "key='ffff' newkey='0123456789abcdef0123456789abcdef01234567'");
+        h.advance_s(60);
+        const auto r2 = h.send("", "key='0000'");
         h.advance_s(60);
         REQUIRE(h.answered(r1));
+        REQUIRE(h.answered(r2));
         CHECK_FALSE(Doc(h.body(r1)).has("type"));
+        CHECK_FALSE(Doc(h.body(r2)).has("type"));
     }
 
     TEST_CASE("max_sessions reached: undefined-condition, no session, no link") {

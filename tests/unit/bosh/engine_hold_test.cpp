@@ -548,8 +548,11 @@ TEST_SUITE("bosh/engine/hold") {
         CHECK(h.capture.count("creation abandoned") == 1);
     }
 
-    TEST_CASE("C124-11-04 pause is not supported: an empty pause request is an empty request") {
-        EngineHarness h;
+    TEST_CASE(
+        "C124-11-04 pause disabled (max_pause 0): an empty pause request is an empty request") {
+        auto limits = EngineHarness::default_limits();
+        limits.max_pause = util::Seconds(0);
+        EngineHarness h(limits);
         h.create();
         const auto r1 = h.send();
         const auto r2 = h.send("", "pause='60'"); // within `polling` of r1, both empty

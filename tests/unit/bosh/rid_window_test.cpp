@@ -11,6 +11,7 @@ using boshd::bosh::ReplyPtr;
 using boshd::bosh::RequestId;
 using boshd::bosh::RidWindow;
 using Place = boshd::bosh::RidWindow::Place;
+namespace util = boshd::util;
 
 namespace {
 
@@ -139,12 +140,12 @@ TEST_SUITE("bosh/rid_window") {
         const auto r12 = reply("<body rid12/>");
         const auto r13 = reply("<body rid13/>");
         CHECK(w.cached(11) == nullptr);
-        w.remember(11, r11);
+        w.remember({11, r11, {}, {}});
         CHECK(w.cached(11) == r11); // the very same object, for byte-identical replays
-        w.remember(12, r12);
+        w.remember({12, r12, {}, {}});
         CHECK(w.cached(11) == r11);
         CHECK(w.cached(12) == r12);
-        w.remember(13, r13); // evicts the oldest
+        w.remember({13, r13, {}, {}}); // evicts the oldest
         CHECK(w.cached(11) == nullptr);
         CHECK(w.cached(12) == r12);
         CHECK(w.cached(13) == r13);
@@ -158,7 +159,7 @@ TEST_SUITE("bosh/rid_window") {
         std::vector<ReplyPtr> replies;
         for (std::uint64_t rid = 11; rid <= 16; ++rid) {
             replies.push_back(reply("r" + std::to_string(rid)));
-            w.remember(rid, replies.back());
+            w.remember({rid, replies.back(), {}, {}});
         }
         for (std::uint64_t rid = 11; rid <= 13; ++rid) {
             CAPTURE(rid);
@@ -177,11 +178,44 @@ TEST_SUITE("bosh/rid_window") {
         const auto r11 = reply("r11");
         const auto r12 = reply("r12");
         const auto r13 = reply("r13");
-        w.remember(12, r12);
-        w.remember(11, r11);
-        w.remember(13, r13);
+        w.remember({12, r12, {}, {}});
+        w.remember({11, r11, {}, {}});
+        w.remember({13, r13, {}, {}});
         CHECK(w.cached(11) == nullptr);
         CHECK(w.cached(12) == r12);
         CHECK(w.cached(13) == r13);
+    }
+
+    TEST_CASE("C124-9.2-03 a client that acks: every unacknowledged reply is kept, bytes counted") {
+        RidWindow w(10, 2);
+        w.keep_unacknowledged();
+        std::vector<ReplyPtr> replies;
+        for (std::uint64_t rid = 11; rid <= 16; ++rid) {
+            replies.push_back(reply("r" + std::to_string(rid)));
+            w.remember({rid, replies.back(), {}, {}});
+        }
+        CHECK(w.cache_bytes() == 6 * 3);
+        for (std::uint64_t rid = 11; rid <= 16; ++rid) {
+            CAPTURE(rid);
+            CHECK(w.cached(rid) == replies[rid - 11]); // not only the last `requests`
+        }
+        w.acknowledge(13); // rid <= ack can be forgotten
+        CHECK(w.cached(11) == nullptr);
+        CHECK(w.cached(13) == nullptr);
+        CHECK(w.cached(14) == replies[3]);
+        CHECK(w.cache_bytes() == 3 * 3);
+        w.acknowledge(100);
+        CHECK(w.cached(16) == nullptr);
+        CHECK(w.cache_bytes() == 0);
+    }
+
+    TEST_CASE("C124-9.2-02 a cached reply keeps its send time and key") {
+        RidWindow w(10, 2);
+        const util::TimePoint t0 = util::TimePoint{} + util::Seconds(5);
+        w.remember({11, reply("r11"), t0, "abc"});
+        REQUIRE(w.cached_entry(11));
+        CHECK(w.cached_entry(11)->sent == t0);
+        CHECK(w.cached_entry(11)->key == "abc");
+        CHECK(w.cached_entry(12) == nullptr);
     }
 }

@@ -61,6 +61,7 @@ void check_settings_eq(const Config& a, const Config& b) {
     CHECK(a.limits.inactivity.count() == b.limits.inactivity.count());
     CHECK(a.limits.polling.count() == b.limits.polling.count());
     CHECK(a.limits.max_sessions == b.limits.max_sessions);
+    CHECK(a.limits.max_pause.count() == b.limits.max_pause.count());
     CHECK(a.limits.max_stanza_size == b.limits.max_stanza_size);
     CHECK(a.limits.max_client_queue == b.limits.max_client_queue);
     CHECK(a.limits.max_server_queue == b.limits.max_server_queue);
@@ -121,6 +122,10 @@ const std::vector<IntKeyCase>& int_keys() {
         {"session", "max_sessions", 1, 1000000,
          [](const Config& c) {
              return std::int64_t(c.limits.max_sessions);
+         }},
+        {"session", "max_pause", 0, 86400,
+         [](const Config& c) {
+             return std::int64_t(c.limits.max_pause.count());
          }},
         {"session", "max_client_queue", 4096, 1073741824,
          [](const Config& c) {
@@ -229,6 +234,7 @@ max_hold = 3
 inactivity = 90
 polling = 0
 max_sessions = 500
+max_pause = 0
 max_client_queue = 8192
 max_server_queue = 16384
 max_xml_depth = 16
@@ -269,6 +275,7 @@ tls = "none"
         want.limits.inactivity = std::chrono::seconds(90);
         want.limits.polling = std::chrono::seconds(0);
         want.limits.max_sessions = 500;
+        want.limits.max_pause = std::chrono::seconds(0);
         want.limits.max_client_queue = 8192;
         want.limits.max_server_queue = 16384;
         want.limits.max_xml_depth = 16;
@@ -544,6 +551,7 @@ tls = "none"
                                 "inactivity",
                                 "polling",
                                 "max_sessions",
+                                "max_pause",
                                 "max_client_queue",
                                 "max_server_queue",
                                 "max_xml_depth",
