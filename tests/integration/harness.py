@@ -8,7 +8,7 @@ BoshSession a BOSH client session on top of bosh_http (body building, rids).
 BoshTestCase  unittest base class: a fake XMPP server for example.com plus a
             boshd routed to it, both torn down (and checked) after each test.
 
-The binary comes from $BOSHD (default /work/main/build/src/boshd).
+The binary comes from $BOSHD (default build/src/boshd of this checkout).
 """
 
 import atexit
@@ -28,7 +28,9 @@ import xml.etree.ElementTree as ET
 from bosh_http import HTTPBIND_NS, HttpClient
 from fake_xmpp import FakeXmppServer
 
-BOSHD = os.environ.get("BOSHD", "/work/main/build/src/boshd")
+# The checkout's own build by default, wherever the repository lives.
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BOSHD = os.environ.get("BOSHD", os.path.join(REPO_ROOT, "build", "src", "boshd"))
 XBOSH_NS = "urn:xmpp:xbosh"
 STREAMS_NS = "http://etherx.jabber.org/streams"
 CLIENT_NS = "jabber:client"

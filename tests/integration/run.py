@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs the boshd integration suite (tests/integration/test_*.py) against the
-real binary ($BOSHD, default /work/main/build/src/boshd).
+real binary ($BOSHD, default build/src/boshd of this checkout).
 
 Prints one line per test, `ok - <name>` or `not ok - <name>` followed by the
 failure detail (each line prefixed with '#'), then exactly `N passed, N failed`.
@@ -140,7 +140,9 @@ def main():
     ap.add_argument("--shard", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
-    binary = os.environ.get("BOSHD", "/work/main/build/src/boshd")
+    here = os.path.dirname(os.path.abspath(__file__))
+    default = os.path.join(os.path.dirname(os.path.dirname(here)), "build", "src", "boshd")
+    binary = os.environ.get("BOSHD", default)
     if not os.access(binary, os.X_OK):
         print("not ok - setup: boshd binary %s is not executable (set BOSHD)" % binary)
         print("0 passed, 1 failed")
