@@ -53,7 +53,7 @@ TEST_SUITE("xep/runner") {
                                  "{ server_expect_close = true },\n") == "");
     }
 
-    TEST_CASE("shutdown: a request before it is still pending until then") {
+    TEST_CASE("shutdown: the held request is answered at once, so expect_pending fails") {
         const auto report = run_text(kCreate + "{ shutdown = true },\n"
                                                "{ expect_pending = \"held\" },\n");
         CHECK(report.find("step 4") != std::string::npos);
