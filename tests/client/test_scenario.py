@@ -39,6 +39,8 @@ steps = [
   { expect = "<body/>", stream = 2 },
   { advance = "1" },
   { server_send = "<a/>" },
+  { shutdown = true },
+  { shutdown = "now" },
 ]
 """, mode="live")
         errors = "\n".join(scenarios[0].errors)
@@ -47,6 +49,8 @@ steps = [
         self.assertIn("step 3: expect does not take stream", errors)
         self.assertIn("step 4: advance has a value of the wrong type", errors)
         self.assertIn("step 5: server_send is only for wire scenarios", errors)
+        self.assertIn("step 6: shutdown is only for wire scenarios", errors)
+        self.assertIn("step 7: shutdown has a value of the wrong type", errors)
 
     def test_a_good_scenario_has_no_errors(self):
         scenarios, _ = load("""

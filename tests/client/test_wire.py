@@ -116,6 +116,27 @@ class WireRunner(unittest.TestCase):
         steps = GOOD[:4] + [{"expect": "<body %s/>" % NS, "req": "r1", "timeout": 0.3}]
         self.assertFailsAt(steps, 5, "no valid reply to r1")
 
+    def test_shutdown_answers_held_requests(self):
+        steps = GOOD[:6] + [
+            {"shutdown": True},
+            {"expect": "<body type='terminate' condition='system-shutdown' %s/>" % NS, "req": "r1"},
+            {"server_expect_close": True},
+        ]
+        result = self.run_steps(steps)
+        self.assertEqual(result.status, "ok", result.lines)
+
+    def test_send_after_shutdown_fails(self):
+        steps = GOOD[:6] + [{"shutdown": True}, {"send": CREATE, "as": "late"}]
+        self.assertFailsAt(steps, 8, "send after shutdown")
+
+
+class GivenBoshd(unittest.TestCase):
+    def test_shutdown_scenarios_are_skipped(self):
+        with CorpusRunner(url="http://127.0.0.1:9/http-bind") as runner:
+            result = runner.run(scenario([{"send": CREATE}, {"shutdown": True}]))
+        self.assertEqual(result.status, "skip")
+        self.assertIn("needs --boshd", result.reason)
+
 
 if __name__ == "__main__":
     unittest.main()

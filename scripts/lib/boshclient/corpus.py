@@ -8,7 +8,8 @@ Two set-ups:
               conf/boshd.toml, and the scenario's `config` overrides;
   given boshd (--url URL --fake-server HOST:PORT) the operator's boshd, whose
               route for example.com points at HOST:PORT, where the fake server
-              listens. Scenarios that set `config` are skipped.
+              listens. Scenarios that set `config` or use `shutdown` are
+              skipped.
 
 How this runner reads the parts of xep/FORMAT.md that leave a choice:
   - a request's default name r<N> uses the step's 0-based index in `steps`
@@ -20,6 +21,8 @@ How this runner reads the parts of xep/FORMAT.md that leave a choice:
   - stream N is the Nth backend connection accepted since the scenario began;
     {stream_id} is bound to the id of the fake's first header on stream 1 as
     soon as it was sent (so authid='{stream_id}' compares, not captures);
+  - shutdown sends SIGTERM to the boshd this runner started and waits for it
+    to exit at the end of the scenario; a later `send` fails the step;
   - server_refuse resets the next connection as soon as it is accepted (the
     listener stays open, so a running boshd keeps its route);
   - `features` that start with <stream:features are sent as they are, other
@@ -29,6 +32,7 @@ How this runner reads the parts of xep/FORMAT.md that leave a choice:
 """
 
 import os
+import signal
 import threading
 import time
 import tomllib
@@ -66,6 +70,11 @@ def boshd_config(overrides, fake_port, defaults):
         tables[owner[0]][key] = value
     return harness.make_config([harness.route(DOMAIN, fake_port)], session=tables["session"],
                                backend=tables["backend"])
+
+
+def uses_shutdown(scenario):
+    """Whether a step shuts the CM down (possible only with a boshd we started)."""
+    return any(step.verb == "shutdown" for step in scenario.steps)
 
 
 def features_xml(text, default):
@@ -209,10 +218,27 @@ class FakeServerSteps:
 
 
 class CorpusConversation(FakeServerSteps, HttpSteps, Conversation):
-    def __init__(self, scenario, endpoint, fake, verbose):
+    def __init__(self, scenario, endpoint, fake, verbose, boshd=None):
         Conversation.__init__(self, scenario, verbose)
         self.http_init(endpoint)
         self.fake_init(fake)
+        self.boshd = boshd          # the harness.Boshd this runner started, if any
+        self.shut_down = False      # a `shutdown` step ran
+
+    def step_shutdown(self, step):
+        if self.boshd is None:
+            raise StepFailed("shutdown needs a boshd this runner started (--boshd)")
+        if self.shut_down:
+            raise StepFailed("the CM is already shutting down")
+        self.log("boshd: SIGTERM (graceful shutdown)")
+        self.boshd.signal(signal.SIGTERM)
+        self.shut_down = True
+
+    def step_send(self, step):
+        if self.shut_down:
+            # boshd stopped listening; the in-process runner refuses the same.
+            raise StepFailed("send after shutdown: the CM no longer takes requests")
+        super().step_send(step)
 
 
 class CorpusRunner:
@@ -238,6 +264,8 @@ class CorpusRunner:
         if self.url and scenario.config:
             return Result(scenario, "skip", reason="sets config (%s); needs --boshd"
                           % ", ".join(sorted(scenario.config)))
+        if self.url and uses_shutdown(scenario):
+            return Result(scenario, "skip", reason="shuts the CM down; needs --boshd")
         self.fake.features = features_xml(scenario.features, fake_xmpp.DEFAULT_FEATURES)
         self.fake.restart_features = features_xml(scenario.restart_features,
                                                   fake_xmpp.RESTART_FEATURES)
@@ -253,11 +281,13 @@ class CorpusRunner:
             endpoint = Endpoint("http://127.0.0.1:%d%s" % (boshd.port, harness.PATH))
         else:
             endpoint = Endpoint(self.url)
-        conv = CorpusConversation(scenario, endpoint, self.fake, self.verbose)
+        conv = CorpusConversation(scenario, endpoint, self.fake, self.verbose, boshd)
         result = run_conversation(conv)
         if boshd is not None:
             failed = result.status != "ok"
             try:
+                if conv.shut_down:
+                    boshd.wait_exit()   # let the drain finish: a second SIGTERM forces it
                 boshd.stop()
             except AssertionError as e:
                 result.status = "not ok"

@@ -31,6 +31,7 @@ VERBS = {
     "server_send": (str, {"stream"}, "wire"),
     "server_drop": (bool, {"stream"}, "wire"),
     "server_refuse": (bool, set(), "wire"),
+    "shutdown": (bool, set(), "wire"),
     # Live scenarios only (xep/FORMAT.md, "Live scenarios").
     "sasl": (str, set(), "live"),
     "session": (str, set(), "live"),

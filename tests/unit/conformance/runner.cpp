@@ -98,6 +98,13 @@ private:
             }
         } else if (verb == "server_refuse") {
             server_.refuse_next();
+        } else if (verb == "shutdown") {
+            // As the daemon does on SIGTERM; over the wire boshd then exits.
+            if (shut_down_) {
+                fail("the CM is already shutting down");
+            }
+            shut_down_ = true;
+            dispatch(bosh::Shutdown{});
         } else {
             server_step(st);
         }
@@ -145,6 +152,10 @@ private:
     }
 
     void send(const Step& st) {
+        if (shut_down_) {
+            // Over the wire nothing listens any more: both runners refuse.
+            fail("send after shutdown: the CM no longer takes requests");
+        }
         const auto name = st.str("as", "r" + std::to_string(st.index));
         if (requests_.count(name)) {
             fail("request name '" + name + "' is already used");
@@ -317,6 +328,7 @@ private:
     std::vector<std::string> order_;
     std::uint64_t next_request_ = 1;
     std::deque<Pending> pending_;
+    bool shut_down_ = false; // a `shutdown` step ran
 };
 
 } // namespace

@@ -27,6 +27,7 @@ const std::map<std::string, std::set<std::string>>& verbs() {
         {"server_drop", {"stream"}},
         {"server_refuse", {}},
         {"set", {}},
+        {"shutdown", {}},
     };
     return v;
 }
