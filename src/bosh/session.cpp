@@ -281,11 +281,14 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     // C124-13-02: the oldest open request confirms with type='terminate',
     // every other one gets an empty body.
     BodyBuilder first;
-    first.attribute("type", "terminate").payloads(queue_);
-    ctx.counters.stanzas_to_client += queue_.size();
-    queue_.clear();
-    queue_from_.clear();
-    queue_bytes_ = 0;
+    first.attribute("type", "terminate");
+    if (streams_.size() <= 1) { // else they bounce: one body, one stream (C124-16.4-01)
+        first.payloads(queue_);
+        ctx.counters.stanzas_to_client += queue_.size();
+        queue_.clear();
+        queue_from_.clear();
+        queue_bytes_ = 0;
+    }
     close_backend(ctx); // after the queue went to the client: nothing to bounce (C206-7)
     answer_all(make_reply(first.finish(), p_.content_type),
                make_reply(BodyBuilder().finish(), p_.content_type), ctx);

@@ -160,7 +160,11 @@ void Session::add_creation_attributes(BodyBuilder& b) {
 ReplyPtr Session::terminal_reply(Condition c, bool with_payloads, const xml::Fragment* trailer) {
     BodyBuilder b;
     b.terminate(c);
-    if (with_payloads) {
+    // C124-16.4-01: with several streams open, one body may not carry the
+    // payloads of more than one, and a session-level terminate names none
+    // (C124-16.6-04): the queue stays behind and goes back to its senders,
+    // each on its own stream, as the streams close (C206-7).
+    if (with_payloads && streams_.size() <= 1) {
         // C206-6-03: stanzas the server sent before its error come first.
         if (trailer) {
             queue_.push_back(*trailer);

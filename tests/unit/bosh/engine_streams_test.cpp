@@ -360,6 +360,23 @@ TEST_SUITE("bosh/engine/streams") {
         }
     }
 
+    TEST_CASE("C124-16.4-01 a session-level end with two streams open mixes no payloads") {
+        TwoStreams t;
+        t.h.server_send("<message from='b@example.com/s' to='a@example.com/r' id='m1' "
+                        "type='chat'><body>x</body></message>",
+                        t.link1);
+        t.h.server_send("<message from='c@example.com/s' to='a@example.com/r' id='m2' "
+                        "type='chat'><body>y</body></message>",
+                        t.link2);
+        const auto stop = t.h.send("", "type='terminate'");
+        REQUIRE(t.h.answered(stop));
+        CHECK(Doc(t.h.body(stop)).children().empty());
+        // What the client never got goes back on the stream it came from (C206-7).
+        CHECK(t.h.written(t.link1).find("type='error' id='m1'") != std::string::npos);
+        CHECK(t.h.written(t.link2).find("type='error' id='m2'") != std::string::npos);
+        CHECK(t.h.written(t.link1).find("id='m2'") == std::string::npos);
+    }
+
     TEST_CASE("C206-5-04 a restart with stream restarts that stream only") {
         TwoStreams t;
         t.h.send("", std::string(kRestart) + " stream='" + t.name2 + "'");
