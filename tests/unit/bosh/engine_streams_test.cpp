@@ -164,6 +164,18 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(h.body(poll).find("<stream:features") != std::string::npos);
     }
 
+    TEST_CASE("C124-16.3-02 C124-11-04 an add-stream request is not an empty poll") {
+        EngineHarness h{multi_limits()};
+        h.create();
+        const auto poll = h.send(); // held; an empty request now would be too frequent
+        const auto add = h.send("", "to='example.com'");
+        REQUIRE(h.answered(add));
+        CHECK(Doc(h.body(add)).has("stream"));
+        CHECK_FALSE(Doc(h.body(add)).has("condition"));
+        CHECK(h.engine.session_count() == 1);
+        CHECK_FALSE(h.answered(poll));
+    }
+
     TEST_CASE("C124-16.3-02 an add-stream for an unserved domain is refused, session goes on") {
         EngineHarness h{multi_limits()};
         h.create();
