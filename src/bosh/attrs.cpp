@@ -96,6 +96,7 @@ util::Result<BodyAttrs, std::string> parse_attrs(const xml::Body& body) {
     a.from = p.text({}, "from");
     a.key = p.text({}, "key");
     a.newkey = p.text({}, "newkey");
+    a.stream = p.text({}, "stream");
     a.xmpp_version = p.text(kXboshNs, "version");
     if (auto ver = body.attribute({}, "ver")) {
         a.ver = parse_version(*ver);

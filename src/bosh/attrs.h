@@ -45,6 +45,7 @@ struct BodyAttrs {
     std::optional<std::uint32_t> pause;
     std::optional<std::string> key;    // §15: this request's key
     std::optional<std::string> newkey; // §15: the head of a (new) key chain
+    std::optional<std::string> stream; // §16: the stream a request is for
     bool restart = false;   // urn:xmpp:xbosh restart, an xs:boolean (C206-5-02, C206-11-02)
     bool terminate = false; // type='terminate'
 };

@@ -32,37 +32,38 @@ Engine::Engine(const Limits& limits, RouteTable routes, util::Random& random,
     : limits_(limits), routes_(std::move(routes)), random_(random), log_(log) {}
 
 void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
-    Context ctx{now, out, counters_, log_, limits_};
-    std::visit(Overloaded{
-                   [&](const RequestArrived& e) { on_request(e, ctx); },
-                   [&](const RequestAborted& e) {
-                       auto it = by_request_.find(e.id);
-                       if (it == by_request_.end()) {
-                           return;
-                       }
-                       const SessionId sid = it->second;
-                       by_request_.erase(it);
-                       run(sid, ctx, [&](Session& s) { s.on_aborted(e.id, ctx); });
-                   },
-                   [&](const BackendConnected& e) {
-                       on_link(e.link, ctx, [&](Session& s) { s.on_backend_connected(ctx); });
-                   },
-                   [&](const BackendTlsReady& e) {
-                       on_link(e.link, ctx, [&](Session& s) { s.on_backend_tls_ready(ctx); });
-                   },
-                   [&](const BackendData& e) {
-                       on_link(e.link, ctx, [&](Session& s) { s.on_backend_data(e.bytes, ctx); });
-                   },
-                   [&](const BackendClosed& e) {
-                       // The adapter has let go of the link; no event names it again.
-                       on_link(e.link, ctx,
-                               [&](Session& s) { s.on_backend_closed(e.reason, ctx); });
-                       by_link_.erase(e.link);
-                   },
-                   [&](const TimerDue&) { on_timer(ctx); },
-                   [&](const Shutdown&) { on_shutdown(ctx); },
-               },
-               event);
+    Context ctx{now, out, counters_, log_, limits_, this};
+    std::visit(
+        Overloaded{
+            [&](const RequestArrived& e) { on_request(e, ctx); },
+            [&](const RequestAborted& e) {
+                auto it = by_request_.find(e.id);
+                if (it == by_request_.end()) {
+                    return;
+                }
+                const SessionId sid = it->second;
+                by_request_.erase(it);
+                run(sid, ctx, [&](Session& s) { s.on_aborted(e.id, ctx); });
+            },
+            [&](const BackendConnected& e) {
+                on_link(e.link, ctx, [&](Session& s) { s.on_backend_connected(e.link, ctx); });
+            },
+            [&](const BackendTlsReady& e) {
+                on_link(e.link, ctx, [&](Session& s) { s.on_backend_tls_ready(e.link, ctx); });
+            },
+            [&](const BackendData& e) {
+                on_link(e.link, ctx, [&](Session& s) { s.on_backend_data(e.link, e.bytes, ctx); });
+            },
+            [&](const BackendClosed& e) {
+                // The adapter has let go of the link; no event names it again.
+                on_link(e.link, ctx,
+                        [&](Session& s) { s.on_backend_closed(e.link, e.reason, ctx); });
+                by_link_.erase(e.link);
+            },
+            [&](const TimerDue&) { on_timer(ctx); },
+            [&](const Shutdown&) { on_shutdown(ctx); },
+        },
+        event);
     counters_.sessions_active = sessions_.size();
     counters_.requests_pending = by_request_.size();
 }
@@ -166,8 +167,11 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
 
     SessionParams p;
     p.id = SessionId{next_session_++};
-    p.link = LinkId{next_link_++};
+    p.link = new_link();
     p.sid = new_sid();
+    if (limits_.max_streams > 1) {
+        p.stream_name = new_stream_name(); // C124-16.2-01
+    }
     p.route = std::move(route);
     p.creation_rid = *a.rid;
     // C124-7.2-03: never longer than the client asked for; C124-7.2-10: never
@@ -213,20 +217,35 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     settle(sid, mark, ctx);
 }
 
-std::string Engine::new_sid() {
+std::string Engine::random_hex() {
     std::array<std::uint8_t, kSidBytes> bytes{};
+    random_.fill(bytes);
+    return hex(bytes);
+}
+
+std::string Engine::new_sid() {
     std::string sid;
     do {
-        random_.fill(bytes);
-        sid = hex(bytes);
+        sid = random_hex();
     } while (by_sid_.contains(sid));
     return sid;
+}
+
+// C124-16.2-02: 128 bits from the CSPRNG, drawn separately from the sid, so
+// a name is opaque, unpredictable and (with overwhelming probability) unique
+// across the CM; nothing about it derives from the sid or a counter.
+std::string Engine::new_stream_name() {
+    return random_hex();
 }
 
 void Engine::settle(SessionId id, std::size_t first_action, Context& ctx) {
     for (std::size_t i = first_action; i < ctx.actions.size(); ++i) {
         if (const auto* r = std::get_if<Respond>(&ctx.actions[i])) {
             by_request_.erase(r->id);
+        } else if (const auto* o = std::get_if<OpenBackend>(&ctx.actions[i])) {
+            by_link_.emplace(o->link, id); // an added stream (XEP-0124 §16)
+        } else if (const auto* c = std::get_if<CloseBackend>(&ctx.actions[i])) {
+            by_link_.erase(c->link); // no event names it again
         }
     }
     auto it = sessions_.find(id);

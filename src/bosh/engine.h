@@ -22,7 +22,7 @@
 
 namespace boshd::bosh {
 
-class Engine {
+class Engine final : private StreamSource {
 public:
     // |random| and |log| must outlive the engine.
     Engine(const Limits& limits, RouteTable routes, util::Random& random, const util::Logger& log);
@@ -61,6 +61,14 @@ private:
     // removes the session once it has finished.
     void settle(SessionId id, std::size_t first_action, Context& ctx);
     std::string new_sid();
+    std::string random_hex();
+
+    // StreamSource, for sessions adding streams (XEP-0124 §16).
+    LinkId new_link() override { return LinkId{next_link_++}; }
+    std::string new_stream_name() override;
+    std::shared_ptr<const Route> route_for(std::string_view domain) const override {
+        return routes_.find(domain);
+    }
 
     Limits limits_;
     RouteTable routes_;

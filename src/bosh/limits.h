@@ -28,6 +28,10 @@ struct Limits {
     // Advertised `maxpause` (XEP-0124 §10): the longest `pause` a client may
     // ask for. Zero disables pause support, and the attribute is not sent.
     util::Seconds max_pause{120};
+    // Streams one session may hold (XEP-0124 §16, multiple streams). 1, the
+    // default, disables the feature: no `stream` is advertised and a `to` on a
+    // later request is ignored, as before (C124-16.3-01).
+    std::size_t max_streams = 1;
     // Bytes of one stanza from the XMPP server; larger ends the session.
     std::size_t max_stanza_size = 256 * 1024;
     // Bytes queued for a client that is not polling; beyond it the session

@@ -17,15 +17,16 @@ bool is_empty_request(const BodyAttrs& a, const std::vector<xml::Fragment>& payl
 
 Session::Session(SessionParams params, RequestId creation, std::vector<xml::Fragment> payloads,
                  Context& ctx)
-    : p_(std::move(params)), window_(p_.creation_rid, p_.requests), key_(p_.newkey),
-      stream_(p_.route->tls == TlsMode::StartTls, ctx.limits.max_stanza_size) {
+    : p_(std::move(params)), window_(p_.creation_rid, p_.requests), key_(p_.newkey) {
     if (p_.client_acks) {
         window_.keep_unacknowledged(); // C124-9.2-03
     }
     held_.push_back({p_.creation_rid, creation, ctx.now + p_.wait, true, {}});
-    backend_deadline_ = ctx.now + ctx.limits.backend_timeout;
+    streams_.push_back(std::make_unique<Stream>(p_.stream_name, p_.link, p_.route, p_.header,
+                                                ctx.limits.max_stanza_size));
+    first_stream().deadline = ctx.now + ctx.limits.backend_timeout;
     ctx.emit<OpenBackend>(p_.link, p_.route);
-    to_server(payloads, ctx);
+    to_server(first_stream(), payloads, ctx);
 }
 
 // Polling sessions (hold or wait of zero) get every request answered at once
@@ -151,8 +152,10 @@ bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
     const BodyAttrs& newest = newest_parked ? early.rbegin()->second.attrs : r.attrs;
     // A pause request is neither empty nor overactive (C124-11-02, C124-11-04).
     const bool pausing = pause_request(newest);
+    // Neither is an add-stream request (C124-16.3-02): it opens a stream.
+    const bool adding = multi_stream() && newest.to && !newest.restart;
     const bool empty =
-        !pausing &&
+        !pausing && !adding &&
         is_empty_request(newest, newest_parked ? early.rbegin()->second.payloads : r.payloads);
     const std::size_t outstanding = held_.size() + early.size() + 1;
     // One request beyond `requests` is allowed if it pauses or terminates
@@ -227,22 +230,34 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
         return;
     }
     if (r.attrs.terminate) {
-        return client_terminate(id, std::move(r), ctx);
+        return on_terminate(id, std::move(r), ctx);
+    }
+    if (is_add_stream(r)) {
+        return add_stream(id, rid, r.attrs, ctx);
+    }
+    std::vector<Stream*> targets;
+    if (!target_streams(id, r, targets, ctx)) {
+        return;
     }
     if (r.attrs.restart) {
-        if (r.attrs.to && !same_domain(*r.attrs.to, p_.header.to)) {
+        Stream& s = *targets.front();
+        if (r.attrs.to && !same_domain(*r.attrs.to, s.header.to)) {
             // A restart may not re-target the stream at another domain of the
             // same server: only the routed domain is served (C124-17.2-06).
             return fail_request(id, Condition::HostUnknown, "restart names another domain", ctx);
         }
-        restart(r.attrs, ctx); // stanzas inside a restart request are ignored (C206-5-03)
-    } else if (!negotiated_ && to_server_pending_.size() + xml::total_bytes(r.payloads) >
-                                   ctx.limits.max_server_queue) {
+        restart(s, r.attrs, ctx); // stanzas inside a restart request are ignored (C206-5-03)
+    } else if (std::any_of(targets.begin(), targets.end(), [&](const Stream* s) {
+                   return !s->negotiated && s->pending.size() + xml::total_bytes(r.payloads) >
+                                                ctx.limits.max_server_queue;
+               })) {
         // Payloads wait while the stream comes up; they may not pile up.
         return fail_request(id, Condition::PolicyViolation,
                             "payloads before the stream was up over session.max_server_queue", ctx);
     } else {
-        to_server(r.payloads, ctx); // C124-8-01: forwarded at once
+        for (Stream* s : targets) {
+            to_server(*s, r.payloads, ctx); // C124-8-01: forwarded at once
+        }
     }
     held_.push_back({rid, id, ctx.now + p_.wait, false, r.attrs.key.value_or("")});
     if (pause_request(r.attrs)) {
@@ -259,16 +274,23 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
 }
 
 void Session::client_terminate(RequestId id, Request r, Context& ctx) {
-    // C124-13-01: the payloads (typically unavailable presence) go first.
-    to_server(r.payloads, ctx);
+    // C124-13-01: the payloads (typically unavailable presence) go first, to
+    // every stream (C124-16.5-03).
+    for (auto& s : streams_) {
+        to_server(*s, r.payloads, ctx);
+    }
     held_.push_back({*r.attrs.rid, id, ctx.now, false, r.attrs.key.value_or("")});
     // C124-13-02: the oldest open request confirms with type='terminate',
     // every other one gets an empty body.
     BodyBuilder first;
-    first.attribute("type", "terminate").payloads(queue_);
-    ctx.counters.stanzas_to_client += queue_.size();
-    queue_.clear();
-    queue_bytes_ = 0;
+    first.attribute("type", "terminate");
+    if (streams_.size() <= 1) { // else they bounce: one body, one stream (C124-16.4-01)
+        first.payloads(queue_);
+        ctx.counters.stanzas_to_client += queue_.size();
+        queue_.clear();
+        queue_from_.clear();
+        queue_bytes_ = 0;
+    }
     close_backend(ctx); // after the queue went to the client: nothing to bounce (C206-7)
     answer_all(make_reply(first.finish(), p_.content_type),
                make_reply(BodyBuilder().finish(), p_.content_type), ctx);
@@ -314,8 +336,8 @@ void Session::on_timer(Context& ctx) {
 
 void Session::handle_timer(Context& ctx) {
     const auto now = ctx.now;
-    if (backend_deadline_ && now >= *backend_deadline_) {
-        return fail_backend(Condition::RemoteConnectionFailed, "no stream features in time", ctx);
+    if (streams_late(ctx)) {
+        return;
     }
     // C124-8-05, C124-8-08: answer at `wait` expiry, in rid order.
     auto last_due = std::find_if(held_.rbegin(), held_.rend(),
@@ -343,12 +365,17 @@ std::optional<util::TimePoint> Session::next_deadline() const {
     if (finished_) {
         return std::nullopt;
     }
-    std::optional<util::TimePoint> t = backend_deadline_;
+    std::optional<util::TimePoint> t;
     auto consider = [&](util::TimePoint x) {
         if (!t || x < *t) {
             t = x;
         }
     };
+    for (const auto& s : streams_) {
+        if (s->deadline) {
+            consider(*s->deadline);
+        }
+    }
     for (const auto& h : held_) {
         consider(h.deadline);
     }

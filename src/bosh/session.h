@@ -15,6 +15,7 @@
 #include "bosh/counters.h"
 #include "bosh/limits.h"
 #include "bosh/rid_window.h"
+#include "bosh/stream.h"
 #include "util/log.h"
 #include "util/time.h"
 #include "xmpp/server_stream.h"
@@ -33,6 +34,9 @@ struct Context {
     Counters& counters;
     const util::Logger& log;
     const Limits& limits;
+    // Link ids, stream names and routes for added streams (XEP-0124 §16);
+    // may be null when multi-stream support is off.
+    StreamSource* streams = nullptr;
 
     // Appends the action A{args...}, built in place in the variant.
     template <typename A, typename... Args> void emit(Args&&... args) {
@@ -43,7 +47,8 @@ struct Context {
 // Session parameters negotiated at creation (XEP-0124 §7.2).
 struct SessionParams {
     SessionId id{};
-    LinkId link{};
+    LinkId link{};           // the first stream's
+    std::string stream_name; // the first stream's; empty: multi-stream support is off
     std::string sid;
     std::shared_ptr<const Route> route;
     std::uint64_t creation_rid = 0;
@@ -79,6 +84,9 @@ struct ReplyNote {
     std::uint64_t time_ms = 0;
     // Pause replies are not replayed (C124-14.3-08).
     bool cache = true;
+    // The stream a reply without payloads names: an add-stream reply
+    // (C124-16.3-02); nullptr: none.
+    Stream* stream = nullptr;
 };
 
 class Session {
@@ -96,10 +104,11 @@ public:
     void on_bad_request(RequestId id, std::string_view reason, Context& ctx);
     void on_aborted(RequestId id, Context& ctx);
 
-    void on_backend_connected(Context& ctx);
-    void on_backend_tls_ready(Context& ctx);
-    void on_backend_data(std::string_view bytes, Context& ctx);
-    void on_backend_closed(std::string_view reason, Context& ctx);
+    // Events of the backend link |link|, one of this session's streams.
+    void on_backend_connected(LinkId link, Context& ctx);
+    void on_backend_tls_ready(LinkId link, Context& ctx);
+    void on_backend_data(LinkId link, std::string_view bytes, Context& ctx);
+    void on_backend_closed(LinkId link, std::string_view reason, Context& ctx);
 
     void on_timer(Context& ctx);
     void shutdown(Context& ctx);
@@ -148,12 +157,40 @@ private:
     bool check_key(RequestId id, const BodyAttrs& a, Context& ctx);
     bool resend_key_matches(const BodyAttrs& resend, std::string_view original) const;
     void client_terminate(RequestId id, Request r, Context& ctx);
-    void restart(const BodyAttrs& a, Context& ctx);
+    void restart(Stream& s, const BodyAttrs& a, Context& ctx);
+
+    // Multiple streams (session_streams.cpp, XEP-0124 §16).
+    bool multi_stream() const { return !p_.stream_name.empty(); }
+    // Bodies with payloads name their stream (C124-16.4-01).
+    bool named() const { return streams_.size() > 1 || added_streams_; }
+    Stream* stream_by_link(LinkId link);
+    Stream* stream_by_name(std::string_view name);
+    Stream& first_stream() { return *streams_.front(); }
+    bool is_add_stream(const Request& r) const;
+    void add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, Context& ctx);
+    void refuse_add(Condition c, std::string_view reason, Context& ctx);
+    // The streams a request's payloads go to; empty when it names an unknown
+    // one (and the session ended with item-not-found, C124-16.4-04).
+    bool target_streams(RequestId id, const Request& r, std::vector<Stream*>& out, Context& ctx);
+    void on_terminate(RequestId id, Request r, Context& ctx);
+    bool streams_late(Context& ctx);
+    void terminate_stream(RequestId id, Request r, Stream& s, Context& ctx);
+    // A fatal error on |s| while other streams stay open (C124-16.6-01..03).
+    void fail_stream(Stream& s, Condition c, std::string_view reason, Context& ctx,
+                     const xml::Fragment* stream_error = nullptr);
+    // Closes |s| (bouncing what it still queues) and forgets it.
+    void drop_stream(Stream& s, Context& ctx);
+    // Moves the queued payloads of the stream of the oldest queued payload
+    // (all of them while no body is named) into |out|; returns that stream.
+    Stream* take_payloads(std::vector<xml::Fragment>& out);
+    std::vector<xml::Fragment> take_stream_payloads(LinkId link);
+    void answer_stream_end(Context& ctx);
+    void add_named_info(BodyBuilder& b, Stream& s);
 
     // Replies.
     void release(Context& ctx);
     void answer_front(Context& ctx, bool with_payloads, const ReplyNote& note = {});
-    void add_stream_info(BodyBuilder& b, bool xmpp_declared);
+    void add_stream_info(BodyBuilder& b, bool xmpp_declared, Stream& s);
     void add_creation_attributes(BodyBuilder& b);
     ReplyPtr terminal_reply(Condition c, bool with_payloads,
                             const xml::Fragment* trailer = nullptr);
@@ -162,16 +199,18 @@ private:
     // Ending the session.
     void fail_request(RequestId id, Condition c, std::string_view reason, Context& ctx);
     void fail_backend(Condition c, std::string_view reason, Context& ctx,
-                      const xml::Fragment* stream_error = nullptr);
+                      const xml::Fragment* stream_error = nullptr, Stream* on = nullptr);
     void answer_all(ReplyPtr first, const ReplyPtr& rest, Context& ctx);
     bool open_requests() const;
     void close_backend(Context& ctx);
+    void close_link(Stream& s, Context& ctx);
     void finish(Context& ctx);
 
     // The XMPP side.
-    void to_server(const std::vector<xml::Fragment>& payloads, Context& ctx);
-    void write(std::string bytes, Context& ctx);
-    void to_client(xml::Fragment f, Context& ctx);
+    void to_server(Stream& s, const std::vector<xml::Fragment>& payloads, Context& ctx);
+    void write(Stream& s, std::string bytes, Context& ctx);
+    void to_client(Stream& s, xml::Fragment f, Context& ctx);
+    void on_stream_data(Stream& s, std::string_view bytes, Context& ctx);
     // Sends the server an error for each queued stanza that needs one, and
     // empties the queue (XEP-0206 §7).
     void bounce_undelivered(Context& ctx);
@@ -180,6 +219,7 @@ private:
     RidWindow window_;
     std::vector<Held> held_;           // at most requests (<= 17): a vector beats a deque here
     std::vector<xml::Fragment> queue_; // payloads for the client, in arrival order
+    std::vector<LinkId> queue_from_;   // the stream of each (C124-16.4-01)
     std::size_t queue_bytes_ = 0;
     util::TimePoint idle_since_; // when the session last became idle()
     bool was_idle_ = false;
@@ -191,16 +231,20 @@ private:
     // §15: what hex(SHA-1(next key)) must be; nullopt: no key sequencing.
     std::optional<std::string> key_;
 
-    xmpp::ServerStream stream_;
+    // The open streams, the first one first while it is open (XEP-0124 §16).
+    std::vector<std::unique_ptr<Stream>> streams_;
+    bool added_streams_ = false; // a second stream was ever added
+    // Streams that ended while no request was held: their terminate
+    // replies wait for the next request (C124-16.6-01).
+    struct StreamEnd {
+        std::string name;
+        std::optional<Condition> condition; // none: the client closed it
+        std::vector<xml::Fragment> payloads;
+    };
+    std::vector<StreamEnd> stream_ends_;
     std::vector<xmpp::ServerEvent> server_events_; // reused
-    std::string to_server_pending_;                // written once the stream is negotiated
-    std::optional<util::TimePoint> backend_deadline_;
-    bool link_open_ = true; // CloseBackend not yet asked for
-    bool link_connected_ = false;
-    bool negotiated_ = false; // first features received: the stream is usable
-    std::optional<xmpp::StreamHeader> server_header_;
-    bool stream_info_sent_ = false; // from / xmpp:version reached the client
-    ReplyPtr terminal_;             // to deliver on the next request (C206-6-04)
+    bool negotiated_ = false; // the first stream's features arrived (creation reply)
+    ReplyPtr terminal_;       // to deliver on the next request (C206-6-04)
     bool finished_ = false;
 };
 

@@ -25,8 +25,13 @@ void Session::release(Context& ctx) {
         // later reply (C206-4-02).
         return;
     }
-    // C124-8-09, C124-8-10: queued payloads go out at once on the oldest request.
-    if (!queue_.empty()) {
+    // Streams that ended while nothing was held (C124-16.6-01).
+    while (!stream_ends_.empty() && !held_.empty()) {
+        answer_stream_end(ctx);
+    }
+    // C124-8-09, C124-8-10: queued payloads go out at once on the oldest
+    // request (one body per stream when bodies are named, C124-16.4-01).
+    while (!queue_.empty() && !held_.empty()) {
         answer_front(ctx, true);
     }
     // C124-8-06: never hold more than `hold`; polling sessions hold nothing.
@@ -41,10 +46,27 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
     held_.erase(held_.begin());
     highest_answered_ = std::max(highest_answered_, h.rid);
     BodyBuilder b;
+    std::vector<xml::Fragment> payloads;
+    Stream* from = with_payloads ? take_payloads(payloads) : nullptr;
     if (h.creation) {
         add_creation_attributes(b);
+    } else if (!named()) {
+        add_stream_info(b, false, first_stream());
     } else {
-        add_stream_info(b, false);
+        // C124-16.4-01: a body with payloads names their stream; an empty
+        // one names none (C124-16.4-06) unless it carries a stream's `from`
+        // (C124-16.3-04) or answers an add-stream request (C124-16.3-02).
+        Stream* named_stream = payloads.empty() ? note.stream : from;
+        if (!named_stream) {
+            auto it = std::find_if(streams_.begin(), streams_.end(),
+                                   [](const auto& s) { return !s->info_sent && s->server_header; });
+            named_stream = it == streams_.end() ? nullptr : it->get();
+        }
+        if (named_stream) {
+            add_named_info(b, *named_stream);
+        }
+    }
+    if (!h.creation) {
         // C124-9.1-01/03: acknowledge the highest rid received in order when
         // it is not the one being answered.
         if (p_.acks && window_.last() > h.rid) {
@@ -56,12 +78,10 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
                          {{"sid", p_.sid}, {"rid", h.rid}, {"report", note.report}});
         }
     }
-    last_reply_had_payloads_ = with_payloads && !queue_.empty();
-    if (with_payloads) {
-        b.payloads(queue_);
-        ctx.counters.stanzas_to_client += queue_.size();
-        queue_.clear();
-        queue_bytes_ = 0;
+    last_reply_had_payloads_ = !payloads.empty();
+    if (!payloads.empty()) {
+        b.payloads(payloads);
+        ctx.counters.stanzas_to_client += payloads.size();
     }
     auto reply = make_reply(b.finish(), p_.content_type);
     if (note.cache) {
@@ -73,28 +93,32 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
 // C124-7.2-11 and C206-4-01: the server's identity and stream version go to
 // the client in the first reply after they are known.
 // |xmpp_declared|: the xmlns:xmpp prefix is already on the body.
-void Session::add_stream_info(BodyBuilder& b, bool xmpp_declared) {
-    if (stream_info_sent_ || !server_header_) {
+void Session::add_stream_info(BodyBuilder& b, bool xmpp_declared, Stream& s) {
+    if (s.info_sent || !s.server_header) {
         return;
     }
-    stream_info_sent_ = true;
-    b.attribute("from", server_header_->from.empty() ? p_.header.to : server_header_->from);
-    if (p_.route->tls != TlsMode::None && p_.route->tls_verify) {
+    s.info_sent = true;
+    const auto& header = *s.server_header;
+    b.attribute("from", header.from.empty() ? s.header.to : header.from);
+    if (s.route->tls != TlsMode::None && s.route->tls_verify) {
         // XEP-0124 §7.2: the link to the server is secure, which an
         // unauthenticated encryption is not.
         b.attribute("secure", "true");
     }
-    if (!server_header_->version.empty()) {
+    if (!header.version.empty()) {
         if (!xmpp_declared) {
             b.attribute("xmlns:xmpp", kXboshNs);
         }
-        b.attribute("xmpp:version", server_header_->version);
+        b.attribute("xmpp:version", header.version);
     }
 }
 
 // XEP-0124 §7.2 and XEP-0206 §4.
 void Session::add_creation_attributes(BodyBuilder& b) {
     using std::chrono::duration_cast;
+    if (multi_stream()) {
+        b.attribute("stream", p_.stream_name); // C124-16.2-01
+    }
     b.attribute("sid", p_.sid)
         .attribute("wait",
                    static_cast<std::uint64_t>(duration_cast<util::Seconds>(p_.wait).count()))
@@ -126,22 +150,28 @@ void Session::add_creation_attributes(BodyBuilder& b) {
     }
     b.attribute("xmlns:xmpp", kXboshNs);
     b.attribute("xmpp:restartlogic", "true"); // C206-4-03
-    if (server_header_ && !server_header_->id.empty()) {
-        b.attribute("authid", server_header_->id); // C206-4-05 (legacy clients)
+    const auto& header = first_stream().server_header;
+    if (header && !header->id.empty()) {
+        b.attribute("authid", header->id); // C206-4-05 (legacy clients)
     }
-    add_stream_info(b, true);
+    add_stream_info(b, true, first_stream());
 }
 
 ReplyPtr Session::terminal_reply(Condition c, bool with_payloads, const xml::Fragment* trailer) {
     BodyBuilder b;
     b.terminate(c);
-    if (with_payloads) {
+    // C124-16.4-01: with several streams open, one body may not carry the
+    // payloads of more than one, and a session-level terminate names none
+    // (C124-16.6-04): the queue stays behind and goes back to its senders,
+    // each on its own stream, as the streams close (C206-7).
+    if (with_payloads && streams_.size() <= 1) {
         // C206-6-03: stanzas the server sent before its error come first.
         if (trailer) {
             queue_.push_back(*trailer);
         }
         b.payloads(queue_);
         queue_.clear();
+        queue_from_.clear();
         queue_bytes_ = 0;
     }
     const int status = p_.ver ? 200 : legacy_http_status(c); // C124-17.1-01/02
@@ -184,7 +214,12 @@ void Session::fail_request(RequestId id, Condition c, std::string_view reason, C
 // condition and whatever the server sent before; if no request is open, the
 // reply waits for the client's next request (C206-6-04).
 void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
-                           const xml::Fragment* stream_error) {
+                           const xml::Fragment* stream_error, Stream* on) {
+    if (on && streams_.size() > 1) {
+        // Other streams stay open: the error is scoped to |on| (C124-16.6-01);
+        // without them it ends the session (C124-16.6-04).
+        return fail_stream(*on, c, reason, ctx, stream_error);
+    }
     if (c != Condition::SystemShutdown) {
         ++ctx.counters.backend_failures;
     }
@@ -193,7 +228,9 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
                    {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
     // The backend is over: its timer must not fire again while the terminal
     // reply waits for the next request.
-    backend_deadline_.reset();
+    for (auto& s : streams_) {
+        s->deadline.reset();
+    }
     // The queue goes into the terminal reply, for the client, before the
     // stream is closed (so it is not bounced: C206-7 is for what never leaves).
     auto reply = terminal_reply(c, true, stream_error);
@@ -214,22 +251,11 @@ bool Session::open_requests() const {
            std::any_of(early.begin(), early.end(), [](const auto& e) { return e.second.attached; });
 }
 
-void Session::close_backend(Context& ctx) {
-    if (!link_open_) {
-        return;
-    }
-    if (link_connected_) {
-        bounce_undelivered(ctx); // C206-7-01..03: what the client never got
-        write(std::string(xmpp::kStreamClose), ctx);
-    }
-    link_open_ = false;
-    ctx.emit<CloseBackend>(p_.link);
-}
-
 void Session::finish(Context& ctx) {
     close_backend(ctx);
     finished_ = true;
     queue_.clear();
+    queue_from_.clear();
 }
 
 } // namespace boshd::bosh

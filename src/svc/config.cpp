@@ -56,6 +56,7 @@ constexpr auto kConfigInts = std::to_array<IntKey<Config>>({
     {"session.polling", 0, 600, put<kLimits, &Limits::polling>},
     {"session.max_sessions", 1, 1000000, put<kLimits, &Limits::max_sessions>},
     {"session.max_pause", 0, 86400, put<kLimits, &Limits::max_pause>},
+    {"session.max_streams", 1, 16, put<kLimits, &Limits::max_streams>},
     {"session.max_client_queue", 4 * kKiB, kGiB, put<kLimits, &Limits::max_client_queue>},
     {"session.max_server_queue", 4 * kKiB, kGiB, put<kLimits, &Limits::max_server_queue>},
     {"session.max_xml_depth", 2, 256, put<kLimits, &Limits::max_xml_depth>},

@@ -62,6 +62,7 @@ void check_settings_eq(const Config& a, const Config& b) {
     CHECK(a.limits.polling.count() == b.limits.polling.count());
     CHECK(a.limits.max_sessions == b.limits.max_sessions);
     CHECK(a.limits.max_pause.count() == b.limits.max_pause.count());
+    CHECK(a.limits.max_streams == b.limits.max_streams);
     CHECK(a.limits.max_stanza_size == b.limits.max_stanza_size);
     CHECK(a.limits.max_client_queue == b.limits.max_client_queue);
     CHECK(a.limits.max_server_queue == b.limits.max_server_queue);
@@ -126,6 +127,10 @@ const std::vector<IntKeyCase>& int_keys() {
         {"session", "max_pause", 0, 86400,
          [](const Config& c) {
              return std::int64_t(c.limits.max_pause.count());
+         }},
+        {"session", "max_streams", 1, 16,
+         [](const Config& c) {
+             return std::int64_t(c.limits.max_streams);
          }},
         {"session", "max_client_queue", 4096, 1073741824,
          [](const Config& c) {

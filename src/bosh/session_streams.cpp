@@ -1,0 +1,238 @@
+// Session: multiple streams (XEP-0124 §16). Adding a stream, routing client
+// payloads to streams, naming the stream of each reply, and ending one stream
+// while the session goes on.
+#include "bosh/session.h"
+
+#include <algorithm>
+
+namespace boshd::bosh {
+
+Stream* Session::stream_by_link(LinkId link) {
+    auto it = std::find_if(streams_.begin(), streams_.end(),
+                           [&](const auto& s) { return s->link == link; });
+    return it == streams_.end() ? nullptr : it->get();
+}
+
+Stream* Session::stream_by_name(std::string_view name) {
+    auto it = std::find_if(streams_.begin(), streams_.end(),
+                           [&](const auto& s) { return s->name == name; });
+    return it == streams_.end() ? nullptr : it->get();
+}
+
+// C124-16.3-02: an empty body with `to` asks for a new stream. Without
+// advertised support it is an ordinary empty request (C124-16.3-01).
+bool Session::is_add_stream(const Request& r) const {
+    return multi_stream() && r.attrs.to && r.payloads.empty() && !r.attrs.restart &&
+           !r.attrs.terminate && !pause_request(r.attrs);
+}
+
+void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, Context& ctx) {
+    held_.push_back({rid, id, ctx.now + p_.wait, false, a.key.value_or("")});
+    std::rotate(held_.begin(), std::prev(held_.end()), held_.end()); // answer this one
+    if (streams_.size() >= ctx.limits.max_streams || !ctx.streams) {
+        // Refuse this add only: the client's other streams are fine
+        // (XEP-0124 §16.6 allows an error scoped to one stream).
+        return refuse_add(Condition::PolicyViolation, "session.max_streams reached", ctx);
+    }
+    auto route = ctx.streams->route_for(*a.to);
+    if (!route) {
+        // As at creation: only served domains, never an open relay
+        // (C124-17.2-06; `route` is ignored, C124-7.1-05).
+        return refuse_add(Condition::HostUnknown, "no route for the domain", ctx);
+    }
+    xmpp::HeaderParams header;
+    header.to = *a.to;
+    header.lang = a.lang.value_or(p_.header.lang);
+    header.from = a.from.value_or("");
+    header.version = a.xmpp_version.value_or("1.0"); // C206-3-01, C206-4-07
+    auto s =
+        std::make_unique<Stream>(ctx.streams->new_stream_name(), ctx.streams->new_link(),
+                                 std::move(route), std::move(header), ctx.limits.max_stanza_size);
+    s->deadline = ctx.now + ctx.limits.backend_timeout;
+    ctx.emit<OpenBackend>(s->link, s->route);
+    ctx.log.info("stream.added", {{"sid", p_.sid}, {"to", *a.to}, {"link", value_of(s->link)}});
+    added_streams_ = true;
+    streams_.push_back(std::move(s));
+    // C124-16.3-02/03: the reply names the new stream and carries no session
+    // attributes; its `from` and `xmpp:version` come with the stream's first
+    // payloads, in a reply that names it too (C124-16.3-04, C206-4-07).
+    ReplyNote note;
+    note.stream = streams_.back().get();
+    answer_front(ctx, false, note);
+}
+
+// Answers the request at the front of held_ with a terminate scoped to a
+// stream that never opened, so that the session goes on.
+void Session::refuse_add(Condition c, std::string_view reason, Context& ctx) {
+    ++ctx.counters.requests_rejected;
+    ctx.log.notice("request.rejected",
+                   {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
+    stream_ends_.insert(stream_ends_.begin(),
+                        StreamEnd{ctx.streams ? ctx.streams->new_stream_name() : "", c, {}});
+    answer_stream_end(ctx);
+}
+
+bool Session::target_streams(RequestId id, const Request& r, std::vector<Stream*>& out,
+                             Context& ctx) {
+    out.clear();
+    // C124-16.4-06: `stream` on an empty body is ignored.
+    if (multi_stream() && r.attrs.stream && (!r.payloads.empty() || r.attrs.restart)) {
+        Stream* s = stream_by_name(*r.attrs.stream);
+        if (!s) {
+            // C124-16.4-04, C124-16.6-02: a terminal binding error.
+            fail_request(id, Condition::ItemNotFound, "stream names no open stream", ctx);
+            return false;
+        }
+        out.push_back(s); // C124-16.4-03
+        return true;
+    }
+    if (r.attrs.restart) {
+        out.push_back(&first_stream()); // without `stream`: the session's (first) stream
+        return true;
+    }
+    for (auto& s : streams_) {
+        out.push_back(s.get()); // C124-16.4-02: broadcast
+    }
+    return true;
+}
+
+void Session::on_terminate(RequestId id, Request r, Context& ctx) {
+    if (multi_stream() && r.attrs.stream) {
+        Stream* s = stream_by_name(*r.attrs.stream);
+        if (!s) {
+            return fail_request(id, Condition::ItemNotFound, "stream names no open stream",
+                                ctx); // C124-16.4-04
+        }
+        if (streams_.size() > 1) {
+            return terminate_stream(id, std::move(r), *s, ctx); // C124-16.5-01
+        }
+        // C124-16.5-02: closing the last stream ends the session.
+    }
+    client_terminate(id, std::move(r), ctx); // C124-16.5-03
+}
+
+// Fails each stream whose features did not come in time. Returns true when
+// one did and the session ended with it.
+bool Session::streams_late(Context& ctx) {
+    std::vector<LinkId> late;
+    for (const auto& s : streams_) {
+        if (s->deadline && ctx.now >= *s->deadline) {
+            late.push_back(s->link);
+        }
+    }
+    for (LinkId link : late) {
+        if (Stream* s = stream_by_link(link); s && !finished_ && !terminal_) {
+            fail_backend(Condition::RemoteConnectionFailed, "no stream features in time", ctx,
+                         nullptr, s);
+        }
+    }
+    return !late.empty() && (finished_ || terminal_);
+}
+
+// C124-16.5-01: the payloads go to |s|, which closes; the session goes on.
+void Session::terminate_stream(RequestId id, Request r, Stream& s, Context& ctx) {
+    to_server(s, r.payloads, ctx);
+    held_.push_back({*r.attrs.rid, id, ctx.now, false, r.attrs.key.value_or("")});
+    std::rotate(held_.begin(), std::prev(held_.end()), held_.end());
+    // What the server sent on |s| goes to the client with the confirmation.
+    stream_ends_.insert(stream_ends_.begin(),
+                        StreamEnd{s.name, std::nullopt, take_stream_payloads(s.link)});
+    ctx.log.info("stream.closed", {{"sid", p_.sid}, {"link", value_of(s.link)}, {"by", "client"}});
+    drop_stream(s, ctx);
+    answer_stream_end(ctx);
+}
+
+void Session::fail_stream(Stream& s, Condition c, std::string_view reason, Context& ctx,
+                          const xml::Fragment* stream_error) {
+    ++ctx.counters.backend_failures;
+    ctx.log.notice("stream.closed", {{"sid", p_.sid},
+                                     {"link", value_of(s.link)},
+                                     {"condition", to_string(c)},
+                                     {"reason", reason}});
+    // C206-6-03: what the server sent before its error comes first.
+    auto payloads = take_stream_payloads(s.link);
+    if (stream_error) {
+        payloads.push_back(*stream_error);
+    }
+    stream_ends_.push_back(StreamEnd{s.name, c, std::move(payloads)});
+    drop_stream(s, ctx); // C124-16.6-02: closed; C124-16.6-03: the session goes on
+    if (!held_.empty()) {
+        answer_stream_end(ctx); // else the next request carries it (release())
+    }
+}
+
+void Session::drop_stream(Stream& s, Context& ctx) {
+    close_link(s, ctx);
+    std::erase_if(streams_, [&](const auto& p) { return p.get() == &s; });
+}
+
+std::vector<xml::Fragment> Session::take_stream_payloads(LinkId link) {
+    std::vector<xml::Fragment> out;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < queue_.size(); ++i) {
+        if (queue_from_[i] == link) {
+            queue_bytes_ -= queue_[i].bytes.size();
+            out.push_back(std::move(queue_[i]));
+        } else {
+            queue_[kept] = std::move(queue_[i]);
+            queue_from_[kept] = queue_from_[i];
+            ++kept;
+        }
+    }
+    queue_.resize(kept);
+    queue_from_.resize(kept);
+    return out;
+}
+
+Stream* Session::take_payloads(std::vector<xml::Fragment>& out) {
+    if (queue_.empty()) {
+        return nullptr;
+    }
+    Stream* s = stream_by_link(queue_from_.front());
+    if (!named()) {
+        out = std::move(queue_);
+        queue_.clear();
+        queue_from_.clear();
+        queue_bytes_ = 0;
+        return s;
+    }
+    // C124-16.4-01: one stream per body; each stream's order is kept.
+    out = take_stream_payloads(queue_from_.front());
+    return s;
+}
+
+// Answers the oldest held request with the oldest stream end:
+// type='terminate' naming the stream, with its last payloads (C124-16.5-01,
+// C124-16.6-01).
+void Session::answer_stream_end(Context& ctx) {
+    Held h = std::move(held_.front());
+    held_.erase(held_.begin());
+    highest_answered_ = std::max(highest_answered_, h.rid);
+    StreamEnd end = std::move(stream_ends_.front());
+    stream_ends_.erase(stream_ends_.begin());
+    BodyBuilder b;
+    if (end.condition) {
+        b.terminate(*end.condition);
+    } else {
+        b.attribute("type", "terminate");
+    }
+    b.attribute("stream", end.name);
+    if (p_.acks && window_.last() > h.rid) {
+        b.attribute("ack", window_.last());
+    }
+    ctx.counters.stanzas_to_client += end.payloads.size();
+    last_reply_had_payloads_ = !end.payloads.empty();
+    b.payloads(end.payloads);
+    auto reply = make_reply(b.finish(), p_.content_type);
+    window_.remember({h.rid, reply, ctx.now, std::move(h.key)});
+    respond(h.id, std::move(reply), ctx);
+}
+
+// C124-16.3-04: `from` (and `xmpp:version`) of a stream go out in a body
+// that names it.
+void Session::add_named_info(BodyBuilder& b, Stream& s) {
+    b.attribute("stream", s.name);
+    add_stream_info(b, false, s);
+}
+
+} // namespace boshd::bosh
