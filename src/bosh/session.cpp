@@ -248,13 +248,18 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     if (pause_request(r.attrs)) {
         return pause(rid, util::Seconds(*r.attrs.pause), ctx);
     }
-    if (!attached || report) {
+    if (!attached) {
         // The client closed this connection while the request waited behind a
         // gap; answer it (not the oldest held one) into the cache so that a
-        // resend finds its reply. A request whose ack shows a lost response
-        // is answered at once with the report (C124-9.2-01/02).
+        // resend finds its reply.
         std::rotate(held_.begin(), std::prev(held_.end()), held_.end());
         answer_front(ctx, false, report.value_or(ReplyNote{}));
+    } else if (report) {
+        // An ack showing a lost response: the next response goes out at once
+        // with the report (C124-9.2-01/02), and that is the oldest held
+        // request's, never one ahead of it (C124-8-07). This request stays
+        // under the hold rules.
+        answer_front(ctx, true, *report);
     }
 }
 

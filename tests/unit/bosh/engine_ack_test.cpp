@@ -43,6 +43,24 @@ TEST_SUITE("bosh/engine/ack") {
         CHECK(h.capture.count("request.report") == 1);
     }
 
+    TEST_CASE("C124-8-07 C124-9.2-01 a report goes on the oldest held request, in rid order") {
+        EngineHarness h;     // hold=1
+        h.create("ack='1'"); // rid 1000
+        const auto r1 = h.send("", "ack='1000'");
+        const auto r2 = h.send(msg("two"), "ack='1000'"); // releases r1: the client loses it
+        REQUIRE(h.answered(r1));
+        REQUIRE_FALSE(h.answered(r2));
+        h.advance_s(3); // past `polling`
+        const auto r3 = h.send("", "ack='1000'");
+        // 1002 is answered first, carrying the report; 1003 is held.
+        REQUIRE(h.answered(r2));
+        CHECK(Doc(h.body(r2)).attr("report") == "1001");
+        CHECK_FALSE(h.answered(r3));
+        h.advance_s(60);
+        REQUIRE(h.answered(r3));
+        CHECK_FALSE(Doc(h.body(r3)).has("report"));
+    }
+
     TEST_CASE("C124-9.2-02 time is capped at 65535 ms") {
         auto limits = EngineHarness::default_limits();
         limits.inactivity = util::Seconds(300);
