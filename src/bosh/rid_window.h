@@ -55,8 +55,8 @@ public:
     struct Cached {
         std::uint64_t rid;
         ReplyPtr reply;
-        util::TimePoint sent; // for `time` on a report (C124-9.2-02)
-        std::string key;      // the request's §15 key, for resends (C124-15.4-04)
+        util::TimePoint sent;   // for `time` on a report (C124-9.2-02)
+        std::optional<Key> key; // the request's §15 key, for resends (C124-15.4-04)
     };
 
     // The response cache (C124-14.3-01): the replies to the last `requests`
@@ -70,8 +70,11 @@ public:
     void keep_unacknowledged() { keep_unacked_ = true; }
     // The client has every reply up to |ack|: they can be forgotten.
     void acknowledge(std::uint64_t ack);
-    // Body bytes held in the cache (the session bounds it while the client acks).
+    // Bytes held in the cache: reply bodies plus a per-entry overhead (the
+    // session bounds it while the client acks, C124-9.2-03).
     std::size_t cache_bytes() const { return cache_bytes_; }
+    // Replies in the cache (bounded by the session while the client acks).
+    std::size_t cache_size() const { return cache_.size(); }
 
 private:
     std::uint64_t last_;

@@ -99,7 +99,7 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
     if (auto* early = window_.early(rid)) {
         // A resend of a request that is still waiting for a gap to fill: the
         // new connection takes its place (C124-14.3-03).
-        if (!resend_key_matches(r.attrs, early->attrs.key.value_or(""))) {
+        if (!resend_key_matches(r.attrs, key_of(early->attrs))) {
             return fail_request(id, Condition::ItemNotFound, "resend with another key",
                                 ctx); // C124-15.4-02
         }
@@ -244,7 +244,7 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     } else {
         to_server(r.payloads, ctx); // C124-8-01: forwarded at once
     }
-    held_.push_back({rid, id, ctx.now + p_.wait, false, r.attrs.key.value_or("")});
+    held_.push_back({rid, id, ctx.now + p_.wait, false, key_of(r.attrs)});
     if (pause_request(r.attrs)) {
         return pause(rid, util::Seconds(*r.attrs.pause), ctx);
     }
@@ -266,7 +266,7 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
 void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     // C124-13-01: the payloads (typically unavailable presence) go first.
     to_server(r.payloads, ctx);
-    held_.push_back({*r.attrs.rid, id, ctx.now, false, r.attrs.key.value_or("")});
+    held_.push_back({*r.attrs.rid, id, ctx.now, false, key_of(r.attrs)});
     // C124-13-02: the oldest open request confirms with type='terminate',
     // every other one gets an empty body.
     BodyBuilder first;

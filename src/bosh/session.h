@@ -117,7 +117,7 @@ private:
         RequestId id;
         util::TimePoint deadline; // `wait` expiry
         bool creation = false;
-        std::string key; // its §15 key, which a resend must repeat (C124-15.4-04)
+        std::optional<Key> key; // its §15 key, which a resend must repeat (C124-15.4-04)
     };
 
     bool polling_session() const;
@@ -146,7 +146,7 @@ private:
     // Key sequencing (session_keys.cpp).
     bool key_matches_chain(const BodyAttrs& a) const;
     bool check_key(RequestId id, const BodyAttrs& a, Context& ctx);
-    bool resend_key_matches(const BodyAttrs& resend, std::string_view original) const;
+    bool resend_key_matches(const BodyAttrs& resend, const std::optional<Key>& original) const;
     void client_terminate(RequestId id, Request r, Context& ctx);
     void restart(const BodyAttrs& a, Context& ctx);
 

@@ -62,6 +62,11 @@ bool Session::take_ack(RequestId id, const BodyAttrs& a, Context& ctx) {
                      "unacknowledged responses over session.max_client_queue", ctx);
         return false;
     }
+    if (window_.cache_size() > ctx.limits.max_unacked_responses) {
+        fail_request(id, Condition::PolicyViolation,
+                     "unacknowledged responses over session.max_unacked_responses", ctx);
+        return false;
+    }
     return true;
 }
 

@@ -165,6 +165,28 @@ TEST_SUITE("bosh/engine/ack") {
         CHECK(h.capture.count("unacknowledged responses over session.max_client_queue") == 1);
     }
 
+    TEST_CASE("C124-9.2-03 unacknowledged responses are bounded in number too") {
+        auto limits = EngineHarness::default_limits();
+        limits.max_unacked_responses = 16;
+        limits.inactivity = util::Seconds(3600);
+        EngineHarness h(limits);
+        h.create("ack='1'");
+        // Tiny replies, never acknowledged: far below max_client_queue in
+        // bytes, but not in number.
+        bool ended = false;
+        int sent = 0;
+        while (!ended && sent < 100) {
+            const auto r = h.send("", "ack='1000'");
+            ++sent;
+            h.advance_s(61);
+            REQUIRE(h.answered(r));
+            ended = condition(h, r) == "policy-violation";
+        }
+        CHECK(ended);
+        CHECK(sent == 18); // 16 kept + the one answered since the last check
+        CHECK(h.capture.count("unacknowledged responses over session.max_unacked_responses") == 1);
+    }
+
     TEST_CASE("C124-9.1-02 the creation reply's ack is the creation rid, also for acking clients") {
         EngineHarness h;
         h.create("ack='1'");
