@@ -223,6 +223,9 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
         return;
     }
     const auto report = report_for(r.attrs, ctx); // before this request changes anything
+    if (report) {
+        last_reported_ = report->report;
+    }
     if (!take_ack(id, r.attrs, ctx) || !check_pause(id, r.attrs, ctx)) {
         return;
     }

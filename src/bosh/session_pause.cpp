@@ -76,6 +76,11 @@ std::optional<ReplyNote> Session::report_for(const BodyAttrs& a, const Context& 
     if (!p_.client_acks || !a.ack || *a.ack >= highest_answered_) {
         return std::nullopt;
     }
+    if (*a.ack + 1 <= last_reported_) {
+        // Reported already: a client stuck on one ack would otherwise get
+        // every request answered at once, each with a log line.
+        return std::nullopt;
+    }
     const auto* missing = window_.cached_entry(*a.ack + 1);
     if (!missing) {
         return std::nullopt; // a pause reply, or one never answered: nothing to resend

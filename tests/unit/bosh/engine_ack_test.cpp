@@ -61,6 +61,25 @@ TEST_SUITE("bosh/engine/ack") {
         CHECK_FALSE(Doc(h.body(r3)).has("report"));
     }
 
+    TEST_CASE("C124-9.2-01 a missing rid is reported once per session") {
+        EngineHarness h;
+        h.create("ack='1'");
+        const auto r1 = h.send();
+        h.advance_s(60);
+        REQUIRE(h.answered(r1));
+        const auto r2 = h.send("", "ack='1000'");
+        REQUIRE(h.answered(r2));
+        CHECK(Doc(h.body(r2)).attr("report") == "1001");
+        h.advance_s(3);
+        // The ack is stuck: no second report, the request is held as usual.
+        const auto r3 = h.send("", "ack='1000'");
+        CHECK_FALSE(h.answered(r3));
+        h.advance_s(60);
+        REQUIRE(h.answered(r3));
+        CHECK_FALSE(Doc(h.body(r3)).has("report"));
+        CHECK(h.capture.count("request.report") == 1);
+    }
+
     TEST_CASE("C124-9.2-02 time is capped at 65535 ms") {
         auto limits = EngineHarness::default_limits();
         limits.inactivity = util::Seconds(300);
@@ -156,6 +175,9 @@ TEST_SUITE("bosh/engine/ack") {
         while (!ended && sent < 100) {
             const auto r = h.send("", "ack='1000'");
             ++sent;
+            if (!h.answered(r)) {
+                h.advance_s(60); // reported once: later ones are held until `wait`
+            }
             REQUIRE(h.answered(r));
             ended = condition(h, r) == "policy-violation";
         }
