@@ -211,6 +211,18 @@ void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
         ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "cache"}});
         return respond(id, cached->reply, ctx);
     }
+    if (rid == pause_rid_) {
+        // The pause reply is not kept (C124-14.3-08), but pauses are sent as
+        // pages unload and connections get cut: a resend of one gets a fresh
+        // empty body rather than ending the session (checklist §A-6), and
+        // keeps the pause when nothing came after it.
+        if (rid == window_.last()) {
+            pause_ = pause_length_;
+        }
+        ++ctx.counters.rid_repeats;
+        ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "pause"}});
+        return respond(id, make_reply(BodyBuilder().finish(), p_.content_type), ctx);
+    }
     fail_request(id, Condition::ItemNotFound, "rid repeated after its reply left the cache",
                  ctx); // C124-14.3-06
 }

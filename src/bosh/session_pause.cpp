@@ -36,6 +36,8 @@ bool Session::check_pause(RequestId id, const BodyAttrs& a, Context& ctx) {
 void Session::pause(std::uint64_t rid, util::Duration length, Context& ctx) {
     ctx.log.debug("session.paused", {{"sid", p_.sid}, {"rid", rid}});
     pause_ = length;
+    pause_rid_ = rid;
+    pause_length_ = length;
     while (!held_.empty()) {
         // C124-10-07: no payload on the pause reply, nor on the others: what
         // is queued waits for the client's next request. C124-14.3-08: the
