@@ -68,7 +68,12 @@ void Session::on_request(RequestId id, Request r, Context& ctx) {
 
 void Session::handle_request(RequestId id, Request r, Context& ctx) {
     if (terminal_) {
-        if (!key_matches_chain(r.attrs)) {
+        // A verbatim resend of an answered request repeats that request's key
+        // (C124-15.4-04): it is the key holder, and gets the news too.
+        const auto* resent = r.attrs.rid && *r.attrs.rid <= window_.last()
+                                 ? window_.cached_entry(*r.attrs.rid)
+                                 : nullptr;
+        if (!(resent && resend_key_matches(r.attrs, resent->key)) && !key_matches_chain(r.attrs)) {
             // The news, and the stanzas in it, are for the key holder only
             // (C124-15.4-02); it may still come for them.
             ++ctx.counters.requests_rejected;

@@ -212,4 +212,20 @@ TEST_SUITE("bosh/engine/keys") {
         CHECK(condition(h, r1) == "bad-request");
         CHECK(h.written().find("one") == std::string::npos);
     }
+
+    TEST_CASE("C124-15.4-04 C206-6-04 a verbatim resend gets the pending terminal reply") {
+        const auto k = chain("resend-ended", 3);
+        EngineHarness h;
+        h.create("newkey='" + k[2] + "'");
+        const auto r1 = h.send("", key(k[1]));
+        h.advance_s(60); // answered, into the cache; the client never gets it
+        REQUIRE(h.answered(r1));
+        h.server_send("<message from='a@example.com'><body>secret</body></message>");
+        h.server_send("</stream:stream>");              // nothing held: the terminal reply waits
+        const auto again = h.send("", key(k[1]), 1001); // same rid, same key
+        REQUIRE(h.answered(again));
+        CHECK(condition(h, again) == "remote-connection-failed");
+        CHECK(h.body(again).find("secret") != std::string::npos);
+        CHECK(h.engine.session_count() == 0);
+    }
 }
