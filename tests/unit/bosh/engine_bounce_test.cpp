@@ -26,7 +26,8 @@ void queue_all(EngineHarness& h) {
 void check_bounced(const EngineHarness& h) {
     const auto w = h.written();
     const auto msg_error = w.find("<message xmlns='jabber:client' type='error' id='m1' "
-                                  "to='b@example.com/s'><error type='wait'><recipient-unavailable");
+                                  "to='b@example.com/s'><body>lost</body><error type='wait'>"
+                                  "<recipient-unavailable"); // C206-7-04: children kept
     const auto iq_error = w.find("<iq xmlns='jabber:client' type='error' id='q1' "
                                  "to='b@example.com/s'><error type='cancel'><service-unavailable");
     const auto close = w.find("</stream:stream>");
