@@ -69,7 +69,12 @@ void Session::on_backend_data(std::string_view bytes, Context& ctx) {
     release(ctx);
     if (queue_bytes_ > ctx.limits.max_client_queue) {
         // What no held request could take is over the limit: the client stopped
-        // collecting its data; do not buffer without bound.
+        // collecting its data; do not buffer without bound. Nothing can carry
+        // the queue and the stream is up: it goes back to its senders, as on
+        // shutdown() (C206-7).
+        if (!open_requests()) {
+            bounce_undelivered(ctx);
+        }
         fail_backend(Condition::PolicyViolation, "client queue over session.max_client_queue", ctx);
     }
     update_idle(ctx);

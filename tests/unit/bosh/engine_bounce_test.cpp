@@ -68,6 +68,20 @@ TEST_SUITE("bosh/engine/bounce") {
         check_bounced(h);
     }
 
+    TEST_CASE("C206-7-02 C206-7-03 a client queue over max_client_queue bounces it") {
+        auto limits = EngineHarness::default_limits();
+        limits.max_client_queue = 300;
+        EngineHarness h(limits);
+        h.create();
+        queue_all(h);                           // about 360 bytes, nothing held
+        REQUIRE(h.engine.session_count() == 1); // the terminal reply waits
+        check_bounced(h);
+        const auto next = h.send();
+        CHECK(condition(h, next) == "policy-violation");
+        CHECK(h.body(next).find("lost") == std::string::npos); // bounced, not delivered
+        CHECK(h.engine.session_count() == 0);
+    }
+
     TEST_CASE("C206-7 delivered stanzas are not bounced") {
         EngineHarness h;
         h.create();
