@@ -127,16 +127,28 @@ void Session::write(std::string bytes, Context& ctx) {
 
 void Session::bounce_undelivered(Context& ctx) {
     std::size_t bounced = 0;
+    std::size_t dropped = 0;
+    // Bounces share the link's write buffer, bounded by max_server_queue, with
+    // what is already pending and the closing </stream:stream>: past half of
+    // it, the rest is dropped rather than have the link drop everything.
+    const std::size_t budget = ctx.limits.max_server_queue / 2;
+    std::size_t bytes = 0;
     if (negotiated_ && link_open_ && link_connected_) {
         for (const auto& f : queue_) {
             if (auto error = xmpp::bounce(f)) {
+                if (bytes + error->size() > budget) {
+                    ++dropped;
+                    continue;
+                }
+                bytes += error->size();
                 write(std::move(*error), ctx);
                 ++bounced;
             }
         }
     }
-    if (bounced > 0) {
-        ctx.log.info("session.bounced", {{"sid", p_.sid}, {"stanzas", bounced}});
+    if (bounced > 0 || dropped > 0) {
+        ctx.log.info("session.bounced",
+                     {{"sid", p_.sid}, {"stanzas", bounced}, {"dropped", dropped}});
     }
     queue_.clear();
     queue_bytes_ = 0;

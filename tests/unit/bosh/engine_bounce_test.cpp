@@ -82,6 +82,27 @@ TEST_SUITE("bosh/engine/bounce") {
         CHECK(h.engine.session_count() == 0);
     }
 
+    TEST_CASE("C206-7-03 bounces are capped at half of max_server_queue; the rest is dropped") {
+        auto limits = EngineHarness::default_limits();
+        limits.max_server_queue = 8192;
+        EngineHarness h(limits);
+        h.create();
+        const std::string big = "<message from='b@example.com/s' id='m' type='chat'><body>" +
+                                std::string(900, 'x') + "</body></message>";
+        std::string all;
+        for (int i = 0; i < 10; ++i) {
+            all += big;
+        }
+        h.server_send(all); // about 9.5 KB of messages, nothing held
+        h.clear_written();
+        h.shutdown();
+        const auto w = h.written();
+        CHECK(occurrences(w, "type='error'") == 3); // 3 x ~1.1 KB fit in 4 KB
+        CHECK(w.size() < 4096 + 100);
+        CHECK(w.find("</stream:stream>") != std::string::npos);
+        CHECK(h.capture.count("dropped=7") == 1);
+    }
+
     TEST_CASE("C206-7 delivered stanzas are not bounced") {
         EngineHarness h;
         h.create();
