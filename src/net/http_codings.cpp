@@ -75,10 +75,11 @@ std::string_view HttpFrontend::encode_reply(evhttp_request* req, const std::stri
     if (coding == Coding::Identity) {
         return body;
     }
-    storage = compress(body, coding);
-    if (storage.size() >= body.size()) {
-        return body;
+    auto packed = compress(body, coding);
+    if (!packed || packed->size() >= body.size()) {
+        return body; // identity when zlib fails, or when it does not help
     }
+    storage = std::move(*packed);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Encoding",
                       std::string(to_string(coding)).c_str());
     return storage;
