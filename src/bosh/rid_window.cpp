@@ -87,9 +87,4 @@ const RidWindow::Cached* RidWindow::cached_entry(std::uint64_t rid) const {
     return nullptr;
 }
 
-ReplyPtr RidWindow::cached(std::uint64_t rid) const {
-    const auto* c = cached_entry(rid);
-    return c ? c->reply : nullptr;
-}
-
 } // namespace boshd::bosh

@@ -60,10 +60,10 @@ public:
     };
 
     // The response cache (C124-14.3-01): the replies to the last `requests`
-    // answered rids. Pause and error replies are never put here (C124-14.3-08).
+    // answered rids, or every unacknowledged one after keep_unacknowledged()
+    // (C124-9.2-03). Pause and error replies are never put here (C124-14.3-08).
     void remember(Cached entry);
     const Cached* cached_entry(std::uint64_t rid) const;
-    ReplyPtr cached(std::uint64_t rid) const;
 
     // A client that acknowledges responses (XEP-0124 §9.2): keep every reply it
     // has not acknowledged, not only the last `requests` (C124-9.2-03).
@@ -80,8 +80,9 @@ private:
     std::uint64_t last_;
     std::uint32_t requests_;
     std::map<std::uint64_t, EarlyRequest> early_;
-    // A vector, not a deque: at most `requests` entries, and an empty deque
-    // costs ~700 bytes per session.
+    // A vector, not a deque: at most `requests` entries (in ack mode, at most
+    // session.max_unacked_responses, enforced by the session), and an empty
+    // deque costs ~700 bytes per session.
     std::vector<Cached> cache_;
     std::size_t cache_bytes_ = 0;
     bool keep_unacked_ = false;

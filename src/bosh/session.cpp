@@ -60,8 +60,6 @@ void Session::on_request(RequestId id, Request r, Context& ctx) {
     // polling session, a replay from the cache) restarts the inactivity
     // period, which counts from the last response (C124-10-01).
     was_idle_ = false;
-    // C124-10-08: the client is back; a pause's inactivity no longer applies.
-    pause_.reset();
     handle_request(id, std::move(r), ctx);
     update_idle(ctx);
 }
@@ -77,9 +75,9 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
             // The news, and the stanzas in it, are for the key holder only
             // (C124-15.4-02); it may still come for them.
             ++ctx.counters.requests_rejected;
-            ctx.log.notice(
-                "request.rejected",
-                {{"sid", p_.sid}, {"condition", "item-not-found"}, {"reason", "key mismatch"}});
+            ctx.log.notice("request.rejected", {{"sid", p_.sid},
+                                                {"condition", to_string(Condition::ItemNotFound)},
+                                                {"reason", "key mismatch"}});
             return respond(id, terminal_reply(Condition::ItemNotFound, false), ctx);
         }
         // The session already ended on the server side while no request was
@@ -219,11 +217,8 @@ void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
     if (rid == pause_rid_) {
         // The pause reply is not kept (C124-14.3-08), but pauses are sent as
         // pages unload and connections get cut: a resend of one gets a fresh
-        // empty body rather than ending the session (checklist §A-6), and
-        // keeps the pause when nothing came after it.
-        if (rid == window_.last()) {
-            pause_ = pause_length_;
-        }
+        // empty body rather than ending the session (checklist §A-6); the
+        // pause goes on.
         ++ctx.counters.rid_repeats;
         ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "pause"}});
         return respond(id, make_reply(BodyBuilder().finish(), p_.content_type), ctx);
@@ -234,7 +229,9 @@ void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
 
 void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx) {
     window_.advance(rid);
-    pause_.reset(); // C124-10-08, also for a request processed after a pause in one batch
+    // C124-10-08: the client is back; a pause's inactivity no longer applies
+    // (also for a request processed after a pause in one batch).
+    pause_.reset();
     // Before anything of the body is used: C124-15.4-02/03.
     if (!check_key(id, r.attrs, ctx)) {
         return;

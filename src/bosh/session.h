@@ -189,7 +189,6 @@ private:
     std::optional<util::Duration> pause_; // the inactivity of a pause (C124-10-06)
     // The last pause request: a resend of it gets an empty body (§A-6).
     std::uint64_t pause_rid_ = 0;
-    util::Duration pause_length_{};
     std::uint64_t highest_answered_ = 0; // for reports (C124-9.2-01)
     std::uint64_t last_reported_ = 0;    // each missing rid is reported once (C124-9.2-01)
     // §15: what hex(SHA-1(next key)) must be; nullopt: no key sequencing.

@@ -19,8 +19,9 @@ bool Session::pause_request(const BodyAttrs& a) const {
     return a.pause && p_.max_pause > util::Duration::zero();
 }
 
-// A pause longer than the advertised maxpause ends the session (§10:
-// policy-violation). Returns false when it did.
+// A pause longer than the advertised maxpause ends the session with
+// policy-violation: §10 leaves it open, this is boshd's choice (checklist
+// §A-7). Returns false when it did.
 bool Session::check_pause(RequestId id, const BodyAttrs& a, Context& ctx) {
     if (pause_request(a) && util::Seconds(*a.pause) > p_.max_pause) {
         fail_request(id, Condition::PolicyViolation, "pause over maxpause", ctx);
@@ -37,7 +38,6 @@ void Session::pause(std::uint64_t rid, util::Duration length, Context& ctx) {
     ctx.log.debug("session.paused", {{"sid", p_.sid}, {"rid", rid}});
     pause_ = length;
     pause_rid_ = rid;
-    pause_length_ = length;
     while (!held_.empty()) {
         // C124-10-07: no payload on the pause reply, nor on the others: what
         // is queued waits for the client's next request. C124-14.3-08: the
