@@ -215,13 +215,7 @@ void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
         return respond(id, cached->reply, ctx);
     }
     if (rid == pause_rid_) {
-        // The pause reply is not kept (C124-14.3-08), but pauses are sent as
-        // pages unload and connections get cut: a resend of one gets a fresh
-        // empty body rather than ending the session (checklist §A-6); the
-        // pause goes on.
-        ++ctx.counters.rid_repeats;
-        ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "pause"}});
-        return respond(id, make_reply(BodyBuilder().finish(), p_.content_type), ctx);
+        return on_pause_resent(id, rid, ctx); // checklist §A-6
     }
     fail_request(id, Condition::ItemNotFound, "rid repeated after its reply left the cache",
                  ctx); // C124-14.3-06

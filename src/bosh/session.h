@@ -140,6 +140,7 @@ private:
     bool pause_request(const BodyAttrs& a) const;
     bool check_pause(RequestId id, const BodyAttrs& a, Context& ctx);
     void pause(std::uint64_t rid, util::Duration length, Context& ctx);
+    void on_pause_resent(RequestId id, std::uint64_t rid, Context& ctx);
     bool take_ack(RequestId id, const BodyAttrs& a, Context& ctx);
     std::optional<ReplyNote> report_for(const BodyAttrs& a, const Context& ctx) const;
 

@@ -48,6 +48,15 @@ void Session::pause(std::uint64_t rid, util::Duration length, Context& ctx) {
     }
 }
 
+// The pause reply is not kept (C124-14.3-08), but pauses are sent as pages
+// unload and connections get cut: a resend of one gets a fresh empty body
+// rather than ending the session (checklist §A-6); the pause goes on.
+void Session::on_pause_resent(RequestId id, std::uint64_t rid, Context& ctx) {
+    ++ctx.counters.rid_repeats;
+    ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "pause"}});
+    respond(id, make_reply(BodyBuilder().finish(), p_.content_type), ctx);
+}
+
 // XEP-0124 §9.2. Returns false when the session ended.
 bool Session::take_ack(RequestId id, const BodyAttrs& a, Context& ctx) {
     if (!p_.client_acks) {
