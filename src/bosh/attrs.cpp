@@ -44,6 +44,19 @@ bool is_header_safe(std::string_view s) {
     return !s.empty();
 }
 
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 struct Parser {
     const xml::Body& body;
     std::string error;
@@ -82,6 +95,26 @@ std::string to_string(Version v) {
     return std::to_string(v.major) + "." + std::to_string(v.minor);
 }
 
+std::optional<Key> parse_key(std::string_view hex) {
+    if (hex.size() != 2 * Key().size()) {
+        return std::nullopt;
+    }
+    Key k{};
+    for (std::size_t i = 0; i < k.size(); ++i) {
+        const int hi = hex_digit(hex[2 * i]);
+        const int lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            return std::nullopt;
+        }
+        k[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+    }
+    return k;
+}
+
+std::optional<Key> key_of(const BodyAttrs& a) {
+    return a.key ? parse_key(*a.key) : std::nullopt;
+}
+
 util::Result<BodyAttrs, std::string> parse_attrs(const xml::Body& body) {
     Parser p{body, {}};
     BodyAttrs a;
@@ -97,6 +130,11 @@ util::Result<BodyAttrs, std::string> parse_attrs(const xml::Body& body) {
     a.key = p.text({}, "key");
     a.newkey = p.text({}, "newkey");
     a.stream = p.text({}, "stream");
+    // §15: every key a client sends is hex(SHA-1(...)); anything else is a
+    // malformed attribute (C124-6-10), and keeps per-request state small.
+    if ((a.key && !parse_key(*a.key)) || (a.newkey && !parse_key(*a.newkey))) {
+        p.fail("key or newkey is not 40 hex digits");
+    }
     a.xmpp_version = p.text(kXboshNs, "version");
     if (auto ver = body.attribute({}, "ver")) {
         a.ver = parse_version(*ver);

@@ -7,6 +7,7 @@
 #include "util/result.h"
 #include "xml/body_parser.h"
 
+#include <array>
 #include <compare>
 #include <cstdint>
 #include <optional>
@@ -52,5 +53,13 @@ struct BodyAttrs {
 
 // Parses the attributes of |body|. The error is a reason for the log.
 util::Result<BodyAttrs, std::string> parse_attrs(const xml::Body& body);
+
+// A §15 key as kept per held or cached request: every key is hex(SHA-1(...)),
+// so its 20 bytes (C124-15.4-01, C124-15.4-04).
+using Key = std::array<std::uint8_t, 20>;
+// |hex| as a Key: exactly 40 hex digits, either case (C124-15.3-01).
+std::optional<Key> parse_key(std::string_view hex);
+// The request's key, compact; nullopt without one (parse_attrs checked it).
+std::optional<Key> key_of(const BodyAttrs& a);
 
 } // namespace boshd::bosh

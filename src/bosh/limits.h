@@ -39,6 +39,10 @@ struct Limits {
     // bound applies to the responses kept for a client that acknowledges
     // them (XEP-0124 §9.2, C124-9.2-03) and has not yet done so.
     std::size_t max_client_queue = 1024 * 1024;
+    // Most responses kept for a client that acknowledges them and has not
+    // yet done so (C124-9.2-03); beyond it the session ends with
+    // policy-violation. Bytes alone would let tiny replies pile up.
+    std::size_t max_unacked_responses = 256;
     // Bytes queued for an XMPP server that is not reading them (it throttles
     // the client, or hangs); beyond it the session ends rather than growing
     // without bound.

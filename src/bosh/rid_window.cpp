@@ -5,6 +5,18 @@
 
 namespace boshd::bosh {
 
+namespace {
+
+// What one cached reply costs besides its body: the entry, the Reply and the
+// shared_ptr control block (an estimate; it makes many tiny replies count).
+constexpr std::size_t kEntryOverhead = sizeof(RidWindow::Cached) + sizeof(Reply) + 32;
+
+std::size_t cost(const RidWindow::Cached& c) {
+    return c.reply->body.size() + c.reply->content_type.size() + kEntryOverhead;
+}
+
+} // namespace
+
 RidWindow::RidWindow(std::uint64_t creation_rid, std::uint32_t requests)
     : last_(creation_rid), requests_(requests) {}
 
@@ -43,7 +55,7 @@ std::optional<std::pair<std::uint64_t, EarlyRequest>> RidWindow::take_next() {
 }
 
 void RidWindow::remember(Cached entry) {
-    cache_bytes_ += entry.reply->body.size();
+    cache_bytes_ += cost(entry);
     cache_.push_back(std::move(entry));
     if (!keep_unacked_ && cache_.size() > requests_) {
         // Replies are stored in rid order but for one whose client had gone
@@ -51,7 +63,7 @@ void RidWindow::remember(Cached entry) {
         // oldest entry.
         auto lowest = std::min_element(cache_.begin(), cache_.end(),
                                        [](const auto& a, const auto& b) { return a.rid < b.rid; });
-        cache_bytes_ -= lowest->reply->body.size();
+        cache_bytes_ -= cost(*lowest);
         cache_.erase(lowest);
     }
 }
@@ -61,7 +73,7 @@ void RidWindow::acknowledge(std::uint64_t ack) {
         if (c.rid > ack) {
             return false;
         }
-        cache_bytes_ -= c.reply->body.size();
+        cache_bytes_ -= cost(c);
         return true;
     });
 }
@@ -73,11 +85,6 @@ const RidWindow::Cached* RidWindow::cached_entry(std::uint64_t rid) const {
         }
     }
     return nullptr;
-}
-
-ReplyPtr RidWindow::cached(std::uint64_t rid) const {
-    const auto* c = cached_entry(rid);
-    return c ? c->reply : nullptr;
 }
 
 } // namespace boshd::bosh

@@ -55,30 +55,34 @@ public:
     struct Cached {
         std::uint64_t rid;
         ReplyPtr reply;
-        util::TimePoint sent; // for `time` on a report (C124-9.2-02)
-        std::string key;      // the request's §15 key, for resends (C124-15.4-04)
+        util::TimePoint sent;   // for `time` on a report (C124-9.2-02)
+        std::optional<Key> key; // the request's §15 key, for resends (C124-15.4-04)
     };
 
     // The response cache (C124-14.3-01): the replies to the last `requests`
-    // answered rids. Pause and error replies are never put here (C124-14.3-08).
+    // answered rids, or every unacknowledged one after keep_unacknowledged()
+    // (C124-9.2-03). Pause and error replies are never put here (C124-14.3-08).
     void remember(Cached entry);
     const Cached* cached_entry(std::uint64_t rid) const;
-    ReplyPtr cached(std::uint64_t rid) const;
 
     // A client that acknowledges responses (XEP-0124 §9.2): keep every reply it
     // has not acknowledged, not only the last `requests` (C124-9.2-03).
     void keep_unacknowledged() { keep_unacked_ = true; }
     // The client has every reply up to |ack|: they can be forgotten.
     void acknowledge(std::uint64_t ack);
-    // Body bytes held in the cache (the session bounds it while the client acks).
+    // Bytes held in the cache: reply bodies plus a per-entry overhead (the
+    // session bounds it while the client acks, C124-9.2-03).
     std::size_t cache_bytes() const { return cache_bytes_; }
+    // Replies in the cache (bounded by the session while the client acks).
+    std::size_t cache_size() const { return cache_.size(); }
 
 private:
     std::uint64_t last_;
     std::uint32_t requests_;
     std::map<std::uint64_t, EarlyRequest> early_;
-    // A vector, not a deque: at most `requests` entries, and an empty deque
-    // costs ~700 bytes per session.
+    // A vector, not a deque: at most `requests` entries (in ack mode, at most
+    // session.max_unacked_responses, enforced by the session), and an empty
+    // deque costs ~700 bytes per session.
     std::vector<Cached> cache_;
     std::size_t cache_bytes_ = 0;
     bool keep_unacked_ = false;

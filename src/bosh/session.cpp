@@ -61,21 +61,24 @@ void Session::on_request(RequestId id, Request r, Context& ctx) {
     // polling session, a replay from the cache) restarts the inactivity
     // period, which counts from the last response (C124-10-01).
     was_idle_ = false;
-    // C124-10-08: the client is back; a pause's inactivity no longer applies.
-    pause_.reset();
     handle_request(id, std::move(r), ctx);
     update_idle(ctx);
 }
 
 void Session::handle_request(RequestId id, Request r, Context& ctx) {
     if (terminal_) {
-        if (!key_matches_chain(r.attrs)) {
+        // A verbatim resend of an answered request repeats that request's key
+        // (C124-15.4-04): it is the key holder, and gets the news too.
+        const auto* resent = r.attrs.rid && *r.attrs.rid <= window_.last()
+                                 ? window_.cached_entry(*r.attrs.rid)
+                                 : nullptr;
+        if (!(resent && resend_key_matches(r.attrs, resent->key)) && !key_matches_chain(r.attrs)) {
             // The news, and the stanzas in it, are for the key holder only
             // (C124-15.4-02); it may still come for them.
             ++ctx.counters.requests_rejected;
-            ctx.log.notice(
-                "request.rejected",
-                {{"sid", p_.sid}, {"condition", "item-not-found"}, {"reason", "key mismatch"}});
+            ctx.log.notice("request.rejected", {{"sid", p_.sid},
+                                                {"condition", to_string(Condition::ItemNotFound)},
+                                                {"reason", "key mismatch"}});
             return respond(id, terminal_reply(Condition::ItemNotFound, false), ctx);
         }
         // The session already ended on the server side while no request was
@@ -100,7 +103,7 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
     if (auto* early = window_.early(rid)) {
         // A resend of a request that is still waiting for a gap to fill: the
         // new connection takes its place (C124-14.3-03).
-        if (!resend_key_matches(r.attrs, early->attrs.key.value_or(""))) {
+        if (!resend_key_matches(r.attrs, key_of(early->attrs))) {
             return fail_request(id, Condition::ItemNotFound, "resend with another key",
                                 ctx); // C124-15.4-02
         }
@@ -214,18 +217,26 @@ void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
         ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "cache"}});
         return respond(id, cached->reply, ctx);
     }
+    if (rid == pause_rid_) {
+        return on_pause_resent(id, rid, ctx); // checklist §A-6
+    }
     fail_request(id, Condition::ItemNotFound, "rid repeated after its reply left the cache",
                  ctx); // C124-14.3-06
 }
 
 void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached, Context& ctx) {
     window_.advance(rid);
-    pause_.reset(); // C124-10-08, also for a request processed after a pause in one batch
+    // C124-10-08: the client is back; a pause's inactivity no longer applies
+    // (also for a request processed after a pause in one batch).
+    pause_.reset();
     // Before anything of the body is used: C124-15.4-02/03.
     if (!check_key(id, r.attrs, ctx)) {
         return;
     }
     const auto report = report_for(r.attrs, ctx); // before this request changes anything
+    if (report) {
+        last_reported_ = report->report;
+    }
     if (!take_ack(id, r.attrs, ctx) || !check_pause(id, r.attrs, ctx)) {
         return;
     }
@@ -259,17 +270,22 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
             to_server(*s, r.payloads, ctx); // C124-8-01: forwarded at once
         }
     }
-    held_.push_back({rid, id, ctx.now + p_.wait, false, r.attrs.key.value_or("")});
+    held_.push_back({rid, id, ctx.now + p_.wait, false, key_of(r.attrs)});
     if (pause_request(r.attrs)) {
         return pause(rid, util::Seconds(*r.attrs.pause), ctx);
     }
-    if (!attached || report) {
+    if (!attached) {
         // The client closed this connection while the request waited behind a
         // gap; answer it (not the oldest held one) into the cache so that a
-        // resend finds its reply. A request whose ack shows a lost response
-        // is answered at once with the report (C124-9.2-01/02).
+        // resend finds its reply.
         std::rotate(held_.begin(), std::prev(held_.end()), held_.end());
         answer_front(ctx, false, report.value_or(ReplyNote{}));
+    } else if (report) {
+        // An ack showing a lost response: the next response goes out at once
+        // with the report (C124-9.2-01/02), and that is the oldest held
+        // request's, never one ahead of it (C124-8-07). This request stays
+        // under the hold rules.
+        answer_front(ctx, true, *report);
     }
 }
 
@@ -279,7 +295,7 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     for (auto& s : streams_) {
         to_server(*s, r.payloads, ctx);
     }
-    held_.push_back({*r.attrs.rid, id, ctx.now, false, r.attrs.key.value_or("")});
+    held_.push_back({*r.attrs.rid, id, ctx.now, false, key_of(r.attrs)});
     // C124-13-02: the oldest open request confirms with type='terminate',
     // every other one gets an empty body.
     BodyBuilder first;

@@ -126,7 +126,7 @@ private:
         RequestId id;
         util::TimePoint deadline; // `wait` expiry
         bool creation = false;
-        std::string key; // its §15 key, which a resend must repeat (C124-15.4-04)
+        std::optional<Key> key; // its §15 key, which a resend must repeat (C124-15.4-04)
     };
 
     bool polling_session() const;
@@ -149,13 +149,14 @@ private:
     bool pause_request(const BodyAttrs& a) const;
     bool check_pause(RequestId id, const BodyAttrs& a, Context& ctx);
     void pause(std::uint64_t rid, util::Duration length, Context& ctx);
+    void on_pause_resent(RequestId id, std::uint64_t rid, Context& ctx);
     bool take_ack(RequestId id, const BodyAttrs& a, Context& ctx);
     std::optional<ReplyNote> report_for(const BodyAttrs& a, const Context& ctx) const;
 
     // Key sequencing (session_keys.cpp).
     bool key_matches_chain(const BodyAttrs& a) const;
     bool check_key(RequestId id, const BodyAttrs& a, Context& ctx);
-    bool resend_key_matches(const BodyAttrs& resend, std::string_view original) const;
+    bool resend_key_matches(const BodyAttrs& resend, const std::optional<Key>& original) const;
     void client_terminate(RequestId id, Request r, Context& ctx);
     void restart(Stream& s, const BodyAttrs& a, Context& ctx);
 
@@ -227,7 +228,10 @@ private:
     std::optional<util::TimePoint> last_empty_poll_;
     bool last_reply_had_payloads_ = false;
     std::optional<util::Duration> pause_; // the inactivity of a pause (C124-10-06)
-    std::uint64_t highest_answered_ = 0;  // for reports (C124-9.2-01)
+    // The last pause request: a resend of it gets an empty body (§A-6).
+    std::uint64_t pause_rid_ = 0;
+    std::uint64_t highest_answered_ = 0; // for reports (C124-9.2-01)
+    std::uint64_t last_reported_ = 0;    // each missing rid is reported once (C124-9.2-01)
     // §15: what hex(SHA-1(next key)) must be; nullopt: no key sequencing.
     std::optional<std::string> key_;
 

@@ -50,8 +50,9 @@ bool Session::check_key(RequestId id, const BodyAttrs& a, Context& ctx) {
 
 // C124-15.4-04: a resend of a request already taken must carry that request's
 // key (a verbatim resend does); it never advances the chain.
-bool Session::resend_key_matches(const BodyAttrs& resend, std::string_view original) const {
-    return !key_ || iequals(resend.key.value_or(""), original);
+bool Session::resend_key_matches(const BodyAttrs& resend,
+                                 const std::optional<Key>& original) const {
+    return !key_ || key_of(resend) == original;
 }
 
 } // namespace boshd::bosh

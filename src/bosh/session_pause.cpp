@@ -19,8 +19,9 @@ bool Session::pause_request(const BodyAttrs& a) const {
     return a.pause && p_.max_pause > util::Duration::zero();
 }
 
-// A pause longer than the advertised maxpause ends the session (§10:
-// policy-violation). Returns false when it did.
+// A pause longer than the advertised maxpause ends the session with
+// policy-violation: §10 leaves it open, this is boshd's choice (checklist
+// §A-7). Returns false when it did.
 bool Session::check_pause(RequestId id, const BodyAttrs& a, Context& ctx) {
     if (pause_request(a) && util::Seconds(*a.pause) > p_.max_pause) {
         fail_request(id, Condition::PolicyViolation, "pause over maxpause", ctx);
@@ -36,6 +37,7 @@ bool Session::check_pause(RequestId id, const BodyAttrs& a, Context& ctx) {
 void Session::pause(std::uint64_t rid, util::Duration length, Context& ctx) {
     ctx.log.debug("session.paused", {{"sid", p_.sid}, {"rid", rid}});
     pause_ = length;
+    pause_rid_ = rid;
     while (!held_.empty()) {
         // C124-10-07: no payload on the pause reply, nor on the others: what
         // is queued waits for the client's next request. C124-14.3-08: the
@@ -44,6 +46,15 @@ void Session::pause(std::uint64_t rid, util::Duration length, Context& ctx) {
         note.cache = held_.front().rid != rid;
         answer_front(ctx, false, note);
     }
+}
+
+// The pause reply is not kept (C124-14.3-08), but pauses are sent as pages
+// unload and connections get cut: a resend of one gets a fresh empty body
+// rather than ending the session (checklist §A-6); the pause goes on.
+void Session::on_pause_resent(RequestId id, std::uint64_t rid, Context& ctx) {
+    ++ctx.counters.rid_repeats;
+    ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "pause"}});
+    respond(id, make_reply(BodyBuilder().finish(), p_.content_type), ctx);
 }
 
 // XEP-0124 §9.2. Returns false when the session ended.
@@ -62,6 +73,11 @@ bool Session::take_ack(RequestId id, const BodyAttrs& a, Context& ctx) {
                      "unacknowledged responses over session.max_client_queue", ctx);
         return false;
     }
+    if (window_.cache_size() > ctx.limits.max_unacked_responses) {
+        fail_request(id, Condition::PolicyViolation,
+                     "unacknowledged responses over session.max_unacked_responses", ctx);
+        return false;
+    }
     return true;
 }
 
@@ -69,6 +85,11 @@ bool Session::take_ack(RequestId id, const BodyAttrs& a, Context& ctx) {
 // got the response to ack + 1; it learns which, and how long ago it was sent.
 std::optional<ReplyNote> Session::report_for(const BodyAttrs& a, const Context& ctx) const {
     if (!p_.client_acks || !a.ack || *a.ack >= highest_answered_) {
+        return std::nullopt;
+    }
+    if (*a.ack + 1 <= last_reported_) {
+        // Reported already: a client stuck on one ack would otherwise get
+        // every request answered at once, each with a log line.
         return std::nullopt;
     }
     const auto* missing = window_.cached_entry(*a.ack + 1);

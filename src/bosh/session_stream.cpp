@@ -39,7 +39,12 @@ void Session::on_backend_data(LinkId link, std::string_view bytes, Context& ctx)
     release(ctx);
     if (queue_bytes_ > ctx.limits.max_client_queue) {
         // What no held request could take is over the limit: the client stopped
-        // collecting its data; do not buffer without bound.
+        // collecting its data; do not buffer without bound. Nothing can carry
+        // the queue and the stream is up: it goes back to its senders, as on
+        // shutdown() (C206-7).
+        if (!open_requests()) {
+            bounce_undelivered(ctx);
+        }
         fail_backend(Condition::PolicyViolation, "client queue over session.max_client_queue", ctx);
     }
     update_idle(ctx);
@@ -144,17 +149,30 @@ void Session::write(Stream& s, std::string bytes, Context& ctx) {
 // stream it came from, and empties the queue (XEP-0206 §7).
 void Session::bounce_undelivered(Context& ctx) {
     std::size_t bounced = 0;
+    std::size_t dropped = 0;
+    // Bounces share the links' write buffers, bounded by max_server_queue, with
+    // what is already pending and the closing </stream:stream>: past half of
+    // it (counted over all streams), the rest is dropped rather than have a
+    // link drop everything.
+    const std::size_t budget = ctx.limits.max_server_queue / 2;
+    std::size_t bytes = 0;
     for (std::size_t i = 0; i < queue_.size(); ++i) {
         Stream* s = stream_by_link(queue_from_[i]);
         if (s && s->negotiated && s->link_open && s->connected) {
             if (auto error = xmpp::bounce(queue_[i])) {
+                if (bytes + error->size() > budget) {
+                    ++dropped;
+                    continue;
+                }
+                bytes += error->size();
                 write(*s, std::move(*error), ctx);
                 ++bounced;
             }
         }
     }
-    if (bounced > 0) {
-        ctx.log.info("session.bounced", {{"sid", p_.sid}, {"stanzas", bounced}});
+    if (bounced > 0 || dropped > 0) {
+        ctx.log.info("session.bounced",
+                     {{"sid", p_.sid}, {"stanzas", bounced}, {"dropped", dropped}});
     }
     queue_.clear();
     queue_from_.clear();

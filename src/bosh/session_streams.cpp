@@ -27,7 +27,7 @@ bool Session::is_add_stream(const Request& r) const {
 }
 
 void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, Context& ctx) {
-    held_.push_back({rid, id, ctx.now + p_.wait, false, a.key.value_or("")});
+    held_.push_back({rid, id, ctx.now + p_.wait, false, key_of(a)});
     std::rotate(held_.begin(), std::prev(held_.end()), held_.end()); // answer this one
     if (streams_.size() >= ctx.limits.max_streams || !ctx.streams) {
         // Refuse this add only: the client's other streams are fine
@@ -132,7 +132,7 @@ bool Session::streams_late(Context& ctx) {
 // C124-16.5-01: the payloads go to |s|, which closes; the session goes on.
 void Session::terminate_stream(RequestId id, Request r, Stream& s, Context& ctx) {
     to_server(s, r.payloads, ctx);
-    held_.push_back({*r.attrs.rid, id, ctx.now, false, r.attrs.key.value_or("")});
+    held_.push_back({*r.attrs.rid, id, ctx.now, false, key_of(r.attrs)});
     std::rotate(held_.begin(), std::prev(held_.end()), held_.end());
     // What the server sent on |s| goes to the client with the confirmation.
     stream_ends_.insert(stream_ends_.begin(),

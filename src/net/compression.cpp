@@ -218,7 +218,7 @@ std::optional<Coding> parse_content_encoding(std::optional<std::string_view> val
     return applied.empty() ? Coding::Identity : applied.front();
 }
 
-std::string compress(std::string_view data, Coding c) {
+std::optional<std::string> compress(std::string_view data, Coding c) try {
     if (c == Coding::Identity) {
         return std::string(data);
     }
@@ -233,10 +233,14 @@ std::string compress(std::string_view data, Coding c) {
     s->next_out = reinterpret_cast<Bytef*>(out.data());
     s->avail_out = static_cast<uInt>(out.size());
     if (deflate(s, Z_FINISH) != Z_STREAM_END) {
-        throw std::bad_alloc(); // cannot happen with deflateBound's room
+        return std::nullopt; // cannot happen with deflateBound's room
     }
     out.resize(s->total_out);
     return out;
+} catch (const std::bad_alloc&) {
+    // Runs inside libevent callbacks: no exception may escape. The caller
+    // sends the reply uncompressed (C124-5-07 makes compression optional).
+    return std::nullopt;
 }
 
 util::Result<std::vector<char>, InflateError> decompress(std::string_view data, Coding c,

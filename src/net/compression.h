@@ -41,8 +41,9 @@ std::optional<Coding> parse_content_encoding(std::optional<std::string_view> val
 
 // |data| encoded with |c| (Identity: a copy). Deterministic: the same input
 // always gives the same bytes (the gzip header carries no time stamp), so a
-// repeated rid gets an identical entity (C124-14.3-02).
-std::string compress(std::string_view data, Coding c);
+// repeated rid gets an identical entity (C124-14.3-02). nullopt when zlib
+// fails (out of memory): send the data uncompressed instead.
+std::optional<std::string> compress(std::string_view data, Coding c);
 
 enum class InflateError {
     TooLarge, // the decoded entity would exceed the limit

@@ -26,15 +26,14 @@ std::optional<std::string_view> input_header(evhttp_request* req, const char* na
 // has been answered.
 std::optional<std::string_view> HttpFrontend::decode_body(evhttp_request* req,
                                                           std::vector<char>& storage) {
-    auto coding = parse_content_encoding(input_header(req, "Content-Encoding"));
-    if (coding && *coding != Coding::Identity && config_.compress_min_size == 0) {
-        coding.reset(); // codings are off: none is advertised, none is decoded
-    }
+    // Decoding does not depend on http.compress_min_size: a compressed
+    // request leaks nothing to a third party, a compressed reply may (BREACH).
+    const auto coding = parse_content_encoding(input_header(req, "Content-Encoding"));
     if (!coding) {
         // RFC 9110 §15.5.16: 415 for a content coding the server does not
         // support; RFC 7694 §3: say which ones it does.
         evhttp_add_header(evhttp_request_get_output_headers(req), "Accept-Encoding",
-                          config_.compress_min_size == 0 ? "identity" : "gzip, deflate");
+                          "gzip, deflate");
         reject(req, 415, bosh::Condition::BadRequest, "unsupported Content-Encoding", body_.size());
         return std::nullopt;
     }
@@ -76,10 +75,11 @@ std::string_view HttpFrontend::encode_reply(evhttp_request* req, const std::stri
     if (coding == Coding::Identity) {
         return body;
     }
-    storage = compress(body, coding);
-    if (storage.size() >= body.size()) {
-        return body;
+    auto packed = compress(body, coding);
+    if (!packed || packed->size() >= body.size()) {
+        return body; // identity when zlib fails, or when it does not help
     }
+    storage = std::move(*packed);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Encoding",
                       std::string(to_string(coding)).c_str());
     return storage;

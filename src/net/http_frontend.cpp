@@ -192,10 +192,11 @@ void HttpFrontend::handle(evhttp_request* req) {
         return handle_post(req);
     case EVHTTP_REQ_OPTIONS:
         // CORS preflight (P124-03): browsers on another origin ask first.
+        // Content-Encoding: compressed request bodies (C124-7.2-14).
         evhttp_add_header(evhttp_request_get_output_headers(req), "Access-Control-Allow-Methods",
                           "POST, GET, OPTIONS");
         evhttp_add_header(evhttp_request_get_output_headers(req), "Access-Control-Allow-Headers",
-                          "Content-Type");
+                          "Content-Type, Content-Encoding");
         evhttp_add_header(evhttp_request_get_output_headers(req), "Access-Control-Max-Age",
                           std::to_string(kPreflightMaxAgeSeconds).c_str());
         return reply_now(req, 200, "OK", "text/plain; charset=utf-8", "");

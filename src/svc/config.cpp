@@ -59,6 +59,7 @@ constexpr auto kConfigInts = std::to_array<IntKey<Config>>({
     {"session.max_streams", 1, 16, put<kLimits, &Limits::max_streams>},
     {"session.max_client_queue", 4 * kKiB, kGiB, put<kLimits, &Limits::max_client_queue>},
     {"session.max_server_queue", 4 * kKiB, kGiB, put<kLimits, &Limits::max_server_queue>},
+    {"session.max_unacked_responses", 16, 65536, put<kLimits, &Limits::max_unacked_responses>},
     {"session.max_xml_depth", 2, 256, put<kLimits, &Limits::max_xml_depth>},
     {"session.max_xml_elements", 2, 1000000, put<kLimits, &Limits::max_xml_elements>},
     {"backend.timeout", 1, 600, put<kLimits, &Limits::backend_timeout>},

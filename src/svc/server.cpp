@@ -44,13 +44,11 @@ bosh::RouteTable route_table(const Config& config) {
     return bosh::RouteTable(config.routes);
 }
 
-// C124-7.2-13: the engine advertises the codings the front end decodes; it
-// knows nothing of zlib itself.
+// C124-7.2-13: the engine advertises the codings the front end decodes (always,
+// whatever http.compress_min_size says of replies); it knows nothing of zlib.
 bosh::Limits engine_limits(const Config& config) {
     bosh::Limits limits = config.limits;
-    if (config.http.compress_min_size > 0) {
-        limits.accept = std::string(net::kDecodableCodings);
-    }
+    limits.accept = std::string(net::kDecodableCodings);
     return limits;
 }
 

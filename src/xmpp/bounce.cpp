@@ -14,8 +14,29 @@ constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
 struct HeadReader {
     XML_Parser parser = nullptr;
+    std::string_view bytes;
     std::optional<StanzaHead> head;
+    std::vector<std::pair<std::string, std::string>> prefixes;
 };
+
+void on_namespace(void* data, const XML_Char* prefix, const XML_Char* uri) {
+    auto* r = static_cast<HeadReader*>(data);
+    if (prefix != nullptr && uri != nullptr && !r->head) {
+        r->prefixes.emplace_back(prefix, uri);
+    }
+}
+
+// The children of the root element whose start tag is the current event.
+std::string_view root_content(const HeadReader& r) {
+    const auto begin = static_cast<std::size_t>(XML_GetCurrentByteIndex(r.parser));
+    const auto count = static_cast<std::size_t>(XML_GetCurrentByteCount(r.parser));
+    const auto end = r.bytes.rfind("</");
+    if (count < 2 || begin + count > r.bytes.size() || r.bytes[begin + count - 2] == '/' ||
+        end == std::string_view::npos || end < begin + count) {
+        return {};
+    }
+    return r.bytes.substr(begin + count, end - (begin + count));
+}
 
 void on_start(void* data, const XML_Char*, const XML_Char** attrs) {
     auto* r = static_cast<HeadReader*>(data);
@@ -34,6 +55,8 @@ void on_start(void* data, const XML_Char*, const XML_Char** attrs) {
             h.type = a[1];
         }
     }
+    h.content = root_content(*r);
+    h.prefixes = std::move(r->prefixes);
     r->head = std::move(h);
     // Only the root's start tag matters: no need to read the rest.
     XML_StopParser(r->parser, XML_FALSE);
@@ -52,9 +75,10 @@ std::string error_child(std::string_view error_type, std::string_view condition)
 
 std::optional<StanzaHead> read_stanza_head(std::string_view bytes) {
     auto parser = xml::make_expat_parser();
-    HeadReader r{parser.get(), std::nullopt};
+    HeadReader r{parser.get(), bytes, std::nullopt, {}};
     XML_SetUserData(parser.get(), &r);
     XML_SetStartElementHandler(parser.get(), on_start);
+    XML_SetStartNamespaceDeclHandler(parser.get(), on_namespace);
     // Stopped after the first start tag (an "aborted" status), or fails
     // before it on bytes that are not XML: either way |head| tells.
     XML_Parse(parser.get(), bytes.data(), static_cast<int>(bytes.size()), XML_TRUE);
@@ -100,6 +124,14 @@ std::optional<std::string> bounce(const xml::Fragment& stanza) {
     // stamps the session's own address (RFC 6120 §8.1.2.1), and one that does
     // not match exactly would be an invalid-from stream error.
     w.attribute("to", head->from);
+    if (message) {
+        // RFC 6120 §8.3.1: the original payload may come back with the error,
+        // so the server can store the message offline (C206-7-04).
+        for (const auto& [prefix, uri] : head->prefixes) {
+            w.attribute("xmlns:" + prefix, uri);
+        }
+        w.raw(std::string(head->content));
+    }
     w.raw(child);
     return std::move(w).finish();
 }

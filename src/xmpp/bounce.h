@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace boshd::xmpp {
 
@@ -16,6 +18,10 @@ struct StanzaHead {
     std::string from;
     std::string id;
     std::string type;
+    // The root's children as written (empty for <x/>), and the prefixed
+    // namespaces its start tag declares, which those children may use.
+    std::string_view content;
+    std::vector<std::pair<std::string, std::string>> prefixes; // prefix, uri
 };
 
 // Reads the attributes of |bytes|'s root start tag with expat. nullopt when
@@ -26,7 +32,9 @@ std::optional<StanzaHead> read_stanza_head(std::string_view bytes);
 // the client, or nullopt when none is due (C206-7-01..03): presence and
 // anything outside jabber:client get none; an iq get/set gets
 // service-unavailable; a message other than type='error' gets
-// recipient-unavailable. An error is never answered with an error.
+// recipient-unavailable, with the original children (RFC 6120 §8.3.1) so the
+// server may store it offline (C206-7-04). An error is never answered with an
+// error.
 std::optional<std::string> bounce(const xml::Fragment& stanza);
 
 } // namespace boshd::xmpp

@@ -20,7 +20,8 @@ class BounceTest(BoshTestCase):
         data = bytes(conn.data)
         close = data.index(b"</stream:stream>")
         msg_error = data.index(b"<message xmlns='jabber:client' type='error' id='m1' "
-                               b"to='b@example.com/s'><error type='wait'><recipient-unavailable "
+                               b"to='b@example.com/s'><body>never-read</body>"
+                               b"<error type='wait'><recipient-unavailable "
                                b"xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>")
         iq_error = data.index(b"<iq xmlns='jabber:client' type='error' id='q1' "
                               b"to='b@example.com/s'><error type='cancel'><service-unavailable "

@@ -178,6 +178,17 @@ class HttpSurfaceTest(BoshTestCase):
         self.assertIn("content-type", resp.header("Access-Control-Allow-Headers").lower())
         self.assertRegex(resp.header("Access-Control-Max-Age"), r"^\d+$")
 
+    def test_C124_7_2_14_P124_03_preflight_allows_content_encoding(self):
+        # A browser POSTing a compressed body asks for Content-Encoding first.
+        c = self.client()
+        resp = c.request("OPTIONS", "/http-bind", headers=[
+            ("Origin", "https://chat.example"), ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type,content-encoding")])
+        self.assertEqual(resp.status, 200)
+        allowed = [h.strip().lower() for h in resp.header("Access-Control-Allow-Headers").split(",")]
+        self.assertIn("content-type", allowed)
+        self.assertIn("content-encoding", allowed)
+
     def test_P124_03_post_with_origin_gets_allow_origin(self):
         s = self.new_session()
         resp = s.create(headers=[("Origin", "https://chat.example")])

@@ -7,8 +7,9 @@ from harness import BoshTestCase, message
 
 
 def chain(seed, n):
-    """[K1, ..., Kn] with K(i+1) = hex(SHA-1(K(i)))."""
-    keys = [seed]
+    """[K1, ..., Kn] with K1 = hex(SHA-1(seed)), K(i+1) = hex(SHA-1(K(i))):
+    every key on the wire is 40 hex digits (§15)."""
+    keys = [hashlib.sha1(seed.encode()).hexdigest()]
     while len(keys) < n:
         keys.append(hashlib.sha1(keys[-1].encode()).hexdigest())
     return keys

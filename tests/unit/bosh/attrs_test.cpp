@@ -110,6 +110,22 @@ TEST_SUITE("bosh/attrs") {
         check_rejected("rid='&#x661;'", reason); // ARABIC-INDIC DIGIT ONE
     }
 
+    TEST_CASE("C124-6-10 C124-15.4-01 key and newkey are 40 hex digits, kept as 20 bytes") {
+        const std::string hex = "0123456789abcdefABCDEF0123456789abcdef01";
+        const auto a = attrs_ok("key='" + hex + "' newkey='" + hex + "'");
+        REQUIRE(boshd::bosh::key_of(a));
+        CHECK((*boshd::bosh::key_of(a))[0] == 0x01);
+        CHECK(boshd::bosh::parse_key(hex) ==
+              boshd::bosh::parse_key("0123456789ABCDEFabcdef0123456789ABCDEF01"));
+        const std::string reason = "key or newkey is not 40 hex digits";
+        check_rejected("key='abc'", reason);
+        check_rejected("newkey='abc'", reason);
+        check_rejected("key=''", reason);
+        check_rejected("key='" + hex + "0'", reason);                     // 41
+        check_rejected("newkey='" + std::string(39, 'a') + "g'", reason); // not hex
+        check_rejected("key='" + std::string(100000, 'a') + "'", reason);
+    }
+
     TEST_CASE("C124-6-10 wait, hold and pause are unsigned 32-bit integers") {
         const auto a = attrs_ok("wait='0' hold='4294967295' pause='120'");
         CHECK(a.wait == 0u);
@@ -219,7 +235,7 @@ TEST_SUITE("bosh/attrs") {
     }
 
     TEST_CASE("L124-01 unknown attributes such as secure are ignored") {
-        const auto a = attrs_ok("rid='5' secure='true' newkey='abc' key='def' route='xmpp:a:5222'");
+        const auto a = attrs_ok("rid='5' secure='true' route='xmpp:a:5222'");
         CHECK(a.rid == 5u);
     }
 }

@@ -43,6 +43,43 @@ TEST_SUITE("bosh/engine/ack") {
         CHECK(h.capture.count("request.report") == 1);
     }
 
+    TEST_CASE("C124-8-07 C124-9.2-01 a report goes on the oldest held request, in rid order") {
+        EngineHarness h;     // hold=1
+        h.create("ack='1'"); // rid 1000
+        const auto r1 = h.send("", "ack='1000'");
+        const auto r2 = h.send(msg("two"), "ack='1000'"); // releases r1: the client loses it
+        REQUIRE(h.answered(r1));
+        REQUIRE_FALSE(h.answered(r2));
+        h.advance_s(3); // past `polling`
+        const auto r3 = h.send("", "ack='1000'");
+        // 1002 is answered first, carrying the report; 1003 is held.
+        REQUIRE(h.answered(r2));
+        CHECK(Doc(h.body(r2)).attr("report") == "1001");
+        CHECK_FALSE(h.answered(r3));
+        h.advance_s(60);
+        REQUIRE(h.answered(r3));
+        CHECK_FALSE(Doc(h.body(r3)).has("report"));
+    }
+
+    TEST_CASE("C124-9.2-01 a missing rid is reported once per session") {
+        EngineHarness h;
+        h.create("ack='1'");
+        const auto r1 = h.send();
+        h.advance_s(60);
+        REQUIRE(h.answered(r1));
+        const auto r2 = h.send("", "ack='1000'");
+        REQUIRE(h.answered(r2));
+        CHECK(Doc(h.body(r2)).attr("report") == "1001");
+        h.advance_s(3);
+        // The ack is stuck: no second report, the request is held as usual.
+        const auto r3 = h.send("", "ack='1000'");
+        CHECK_FALSE(h.answered(r3));
+        h.advance_s(60);
+        REQUIRE(h.answered(r3));
+        CHECK_FALSE(Doc(h.body(r3)).has("report"));
+        CHECK(h.capture.count("request.report") == 1);
+    }
+
     TEST_CASE("C124-9.2-02 time is capped at 65535 ms") {
         auto limits = EngineHarness::default_limits();
         limits.inactivity = util::Seconds(300);
@@ -138,6 +175,9 @@ TEST_SUITE("bosh/engine/ack") {
         while (!ended && sent < 100) {
             const auto r = h.send("", "ack='1000'");
             ++sent;
+            if (!h.answered(r)) {
+                h.advance_s(60); // reported once: later ones are held until `wait`
+            }
             REQUIRE(h.answered(r));
             ended = condition(h, r) == "policy-violation";
         }
@@ -145,6 +185,28 @@ TEST_SUITE("bosh/engine/ack") {
         CHECK(sent > 2);
         CHECK(h.engine.session_count() == 0);
         CHECK(h.capture.count("unacknowledged responses over session.max_client_queue") == 1);
+    }
+
+    TEST_CASE("C124-9.2-03 unacknowledged responses are bounded in number too") {
+        auto limits = EngineHarness::default_limits();
+        limits.max_unacked_responses = 16;
+        limits.inactivity = util::Seconds(3600);
+        EngineHarness h(limits);
+        h.create("ack='1'");
+        // Tiny replies, never acknowledged: far below max_client_queue in
+        // bytes, but not in number.
+        bool ended = false;
+        int sent = 0;
+        while (!ended && sent < 100) {
+            const auto r = h.send("", "ack='1000'");
+            ++sent;
+            h.advance_s(61);
+            REQUIRE(h.answered(r));
+            ended = condition(h, r) == "policy-violation";
+        }
+        CHECK(ended);
+        CHECK(sent == 18); // 16 kept + the one answered since the last check
+        CHECK(h.capture.count("unacknowledged responses over session.max_unacked_responses") == 1);
     }
 
     TEST_CASE("C124-9.1-02 the creation reply's ack is the creation rid, also for acking clients") {

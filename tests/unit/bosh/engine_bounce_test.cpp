@@ -26,7 +26,8 @@ void queue_all(EngineHarness& h) {
 void check_bounced(const EngineHarness& h) {
     const auto w = h.written();
     const auto msg_error = w.find("<message xmlns='jabber:client' type='error' id='m1' "
-                                  "to='b@example.com/s'><error type='wait'><recipient-unavailable");
+                                  "to='b@example.com/s'><body>lost</body><error type='wait'>"
+                                  "<recipient-unavailable"); // C206-7-04: children kept
     const auto iq_error = w.find("<iq xmlns='jabber:client' type='error' id='q1' "
                                  "to='b@example.com/s'><error type='cancel'><service-unavailable");
     const auto close = w.find("</stream:stream>");
@@ -65,6 +66,41 @@ TEST_SUITE("bosh/engine/bounce") {
         queue_all(h);
         h.shutdown();
         check_bounced(h);
+    }
+
+    TEST_CASE("C206-7-02 C206-7-03 a client queue over max_client_queue bounces it") {
+        auto limits = EngineHarness::default_limits();
+        limits.max_client_queue = 300;
+        EngineHarness h(limits);
+        h.create();
+        queue_all(h);                           // about 360 bytes, nothing held
+        REQUIRE(h.engine.session_count() == 1); // the terminal reply waits
+        check_bounced(h);
+        const auto next = h.send();
+        CHECK(condition(h, next) == "policy-violation");
+        CHECK(h.body(next).find("lost") == std::string::npos); // bounced, not delivered
+        CHECK(h.engine.session_count() == 0);
+    }
+
+    TEST_CASE("C206-7-03 bounces are capped at half of max_server_queue; the rest is dropped") {
+        auto limits = EngineHarness::default_limits();
+        limits.max_server_queue = 8192;
+        EngineHarness h(limits);
+        h.create();
+        const std::string big = "<message from='b@example.com/s' id='m' type='chat'><body>" +
+                                std::string(900, 'x') + "</body></message>";
+        std::string all;
+        for (int i = 0; i < 10; ++i) {
+            all += big;
+        }
+        h.server_send(all); // about 9.5 KB of messages, nothing held
+        h.clear_written();
+        h.shutdown();
+        const auto w = h.written();
+        CHECK(occurrences(w, "type='error'") == 3); // 3 x ~1.1 KB fit in 4 KB
+        CHECK(w.size() < 4096 + 100);
+        CHECK(w.find("</stream:stream>") != std::string::npos);
+        CHECK(h.capture.count("dropped=7") == 1);
     }
 
     TEST_CASE("C206-7 delivered stanzas are not bounced") {

@@ -476,9 +476,10 @@ TEST_SUITE("bosh/engine/creation") {
         // Key sequencing starts only with a `newkey` on the creation request.
         EngineHarness h;
         h.create();
-        const auto r1 = h.send("", "key='ffff' newkey='0123456789abcdef0123456789abcdef01234567'");
+        const auto r1 = h.send("", "key='ffffffffffffffffffffffffffffffffffffffff' "
+                                   "newkey='0123456789abcdef0123456789abcdef01234567'");
         h.advance_s(60);
-        const auto r2 = h.send("", "key='0000'");
+        const auto r2 = h.send("", "key='0000000000000000000000000000000000000000'");
         h.advance_s(60);
         REQUIRE(h.answered(r1));
         REQUIRE(h.answered(r2));

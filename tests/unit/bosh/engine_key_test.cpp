@@ -16,9 +16,10 @@ using test::msg;
 
 namespace {
 
-// chain(seed, n)[i] is K(i+1): K1 = seed, K(i+1) = hex(SHA-1(K(i))).
+// chain(seed, n)[i] is K(i+1): K1 = hex(SHA-1(seed)), K(i+1) = hex(SHA-1(K(i))).
+// Every key on the wire is 40 hex digits (§15), K1 included.
 std::vector<std::string> chain(const std::string& seed, int n) {
-    std::vector<std::string> k{seed};
+    std::vector<std::string> k{util::sha1_hex(seed)};
     while (static_cast<int>(k.size()) < n) {
         k.push_back(util::sha1_hex(k.back()));
     }
@@ -103,7 +104,7 @@ TEST_SUITE("bosh/engine/keys") {
         const auto k = chain("gap", 4);
         EngineHarness h;
         h.create("newkey='" + k[3] + "'");
-        const auto r2 = h.send(msg("second"), key("bad"), 1002);
+        const auto r2 = h.send(msg("second"), key(std::string(40, 'b')), 1002);
         CHECK_FALSE(h.answered(r2));
         const auto r1 = h.send(msg("first"), key(k[2]), 1001);
         REQUIRE(h.answered(r2));
@@ -198,6 +199,33 @@ TEST_SUITE("bosh/engine/keys") {
         REQUIRE(h.answered(r1));
         CHECK(condition(h, r1) == "remote-connection-failed");
         CHECK(h.body(r1).find("secret") != std::string::npos);
+        CHECK(h.engine.session_count() == 0);
+    }
+
+    TEST_CASE(
+        "C124-6-10 C124-15.4-01 a key that is not 40 hex digits: bad-request, not forwarded") {
+        const auto k = chain("long", 3);
+        EngineHarness h;
+        h.create("newkey='" + k[2] + "'");
+        const auto r1 = h.send(msg("one"), key(k[1] + std::string(1000, 'a')));
+        REQUIRE(h.answered(r1));
+        CHECK(condition(h, r1) == "bad-request");
+        CHECK(h.written().find("one") == std::string::npos);
+    }
+
+    TEST_CASE("C124-15.4-04 C206-6-04 a verbatim resend gets the pending terminal reply") {
+        const auto k = chain("resend-ended", 3);
+        EngineHarness h;
+        h.create("newkey='" + k[2] + "'");
+        const auto r1 = h.send("", key(k[1]));
+        h.advance_s(60); // answered, into the cache; the client never gets it
+        REQUIRE(h.answered(r1));
+        h.server_send("<message from='a@example.com'><body>secret</body></message>");
+        h.server_send("</stream:stream>");              // nothing held: the terminal reply waits
+        const auto again = h.send("", key(k[1]), 1001); // same rid, same key
+        REQUIRE(h.answered(again));
+        CHECK(condition(h, again) == "remote-connection-failed");
+        CHECK(h.body(again).find("secret") != std::string::npos);
         CHECK(h.engine.session_count() == 0);
     }
 }

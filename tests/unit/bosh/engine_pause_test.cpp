@@ -143,14 +143,24 @@ TEST_SUITE("bosh/engine/pause") {
         CHECK(h.engine.session_count() == 1);
     }
 
-    TEST_CASE("C124-14.3-08 a pause reply is not replayed") {
+    TEST_CASE("C124-14.3-08 a pause reply is not replayed; a resend gets a fresh empty body") {
         EngineHarness h;
         h.create();
+        h.server_send(kPush); // queued: the creation reply is out, nothing held
         const auto r1 = h.send("", "pause='60'");
         REQUIRE(h.answered(r1));
         const auto again = h.send("", "pause='60'", h.last_rid);
         REQUIRE(h.answered(again));
-        CHECK(condition(h, again) == "item-not-found");
+        // §A-6: not the pause reply, not item-not-found, nothing queued.
+        CHECK(h.reply_ptr(again) != h.reply_ptr(r1));
+        CHECK_FALSE(Doc(h.body(again)).has("type"));
+        CHECK(Doc(h.body(again)).children().empty());
+        // The session lives on, still paused (C124-10-06).
+        h.advance_s(45);
+        CHECK(h.engine.session_count() == 1);
+        const auto r2 = h.send();
+        REQUIRE(h.answered(r2));
+        CHECK(h.body(r2).find("push") != std::string::npos);
     }
 
     TEST_CASE("C124-11-02 a pause may be the one request beyond `requests`") {

@@ -140,6 +140,10 @@ const std::vector<IntKeyCase>& int_keys() {
          [](const Config& c) {
              return std::int64_t(c.limits.max_server_queue);
          }},
+        {"session", "max_unacked_responses", 16, 65536,
+         [](const Config& c) {
+             return std::int64_t(c.limits.max_unacked_responses);
+         }},
         {"session", "max_xml_depth", 2, 256,
          [](const Config& c) {
              return std::int64_t(c.limits.max_xml_depth);
@@ -242,6 +246,7 @@ max_sessions = 500
 max_pause = 0
 max_client_queue = 8192
 max_server_queue = 16384
+max_unacked_responses = 64
 max_xml_depth = 16
 max_xml_elements = 100
 request_acks = false
@@ -282,6 +287,7 @@ tls = "none"
         want.limits.max_sessions = 500;
         want.limits.max_pause = std::chrono::seconds(0);
         want.limits.max_client_queue = 8192;
+        want.limits.max_unacked_responses = 64;
         want.limits.max_server_queue = 16384;
         want.limits.max_xml_depth = 16;
         want.limits.max_xml_elements = 100;
@@ -559,6 +565,7 @@ tls = "none"
                                 "max_pause",
                                 "max_client_queue",
                                 "max_server_queue",
+                                "max_unacked_responses",
                                 "max_xml_depth",
                                 "max_xml_elements",
                                 "request_acks",

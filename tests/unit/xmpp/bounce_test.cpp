@@ -78,7 +78,7 @@ TEST_SUITE("xmpp/bounce") {
                                                 "<body>hi</body></message>"));
         REQUIRE(e);
         CHECK(*e == std::string("<message xmlns='jabber:client' type='error' id='m&lt;1' "
-                                "to='b@y/s'>") +
+                                "to='b@y/s'><body>hi</body>") +
                         kRecipientUnavailable + "</message>");
         // No id, no type: still answered, without an id.
         const auto plain = bounce(
@@ -86,6 +86,22 @@ TEST_SUITE("xmpp/bounce") {
         REQUIRE(plain);
         CHECK(plain->find(" id=") == std::string::npos);
         CHECK(plain->find("to='b@y'") != std::string::npos);
+    }
+
+    TEST_CASE("C206-7-04 a message bounce carries the original children, namespaces kept") {
+        const auto e = bounce(stanza(
+            "message", "<message xmlns='jabber:client' xmlns:x='urn:x' from='b@y' id='m2'>"
+                       "<body>a &amp; b</body><x:data x:k='v'/><thread>t</thread></message>"));
+        REQUIRE(e);
+        CHECK(*e == std::string("<message xmlns='jabber:client' type='error' id='m2' to='b@y' "
+                                "xmlns:x='urn:x'><body>a &amp; b</body><x:data x:k='v'/>"
+                                "<thread>t</thread>") +
+                        kRecipientUnavailable + "</message>");
+        // An iq error carries only the error.
+        const auto iq = bounce(stanza("iq", "<iq xmlns='jabber:client' from='b@y' id='q' "
+                                            "type='get'><query xmlns='urn:q'/></iq>"));
+        REQUIRE(iq);
+        CHECK(iq->find("urn:q") == std::string::npos);
     }
 
     TEST_CASE("C206-7-03 message of type error: nothing") {
