@@ -128,6 +128,13 @@ private:
         bool creation = false;
         std::optional<Key> key; // its §15 key, which a resend must repeat (C124-15.4-04)
     };
+    // A stream's end, for the client: a terminate naming it (C124-16.5-01,
+    // C124-16.6-01).
+    struct StreamEnd {
+        std::string name;
+        std::optional<Condition> condition; // none: the client closed it
+        std::vector<xml::Fragment> payloads;
+    };
 
     bool polling_session() const;
     util::Duration gap_timeout() const;
@@ -186,6 +193,7 @@ private:
     Stream* take_payloads(std::vector<xml::Fragment>& out);
     std::vector<xml::Fragment> take_stream_payloads(LinkId link);
     void answer_stream_end(Context& ctx);
+    void answer_newest(Context& ctx, std::optional<StreamEnd> end, const ReplyNote& note = {});
     void add_named_info(BodyBuilder& b, Stream& s);
 
     // Replies.
@@ -240,11 +248,6 @@ private:
     bool added_streams_ = false; // a second stream was ever added
     // Streams that ended while no request was held: their terminate
     // replies wait for the next request (C124-16.6-01).
-    struct StreamEnd {
-        std::string name;
-        std::optional<Condition> condition; // none: the client closed it
-        std::vector<xml::Fragment> payloads;
-    };
     std::vector<StreamEnd> stream_ends_;
     std::vector<xmpp::ServerEvent> server_events_; // reused
     bool negotiated_ = false; // the first stream's features arrived (creation reply)

@@ -27,8 +27,7 @@ bool Session::is_add_stream(const Request& r) const {
 }
 
 void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, Context& ctx) {
-    held_.push_back({rid, id, ctx.now + p_.wait, false, key_of(a)});
-    std::rotate(held_.begin(), std::prev(held_.end()), held_.end()); // answer this one
+    held_.push_back({rid, id, ctx.now + p_.wait, false, key_of(a)}); // answered now
     if (streams_.size() >= ctx.limits.max_streams || !ctx.streams) {
         // Refuse this add only: the client's other streams are fine
         // (XEP-0124 §16.6 allows an error scoped to one stream).
@@ -58,18 +57,35 @@ void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, Co
     // payloads, in a reply that names it too (C124-16.3-04, C206-4-07).
     ReplyNote note;
     note.stream = streams_.back().get();
-    answer_front(ctx, false, note);
+    answer_newest(ctx, std::nullopt, note);
 }
 
-// Answers the request at the front of held_ with a terminate scoped to a
-// stream that never opened, so that the session goes on.
+// Answers the newest held request with a terminate scoped to a stream that
+// never opened, so that the session goes on.
 void Session::refuse_add(Condition c, std::string_view reason, Context& ctx) {
     ++ctx.counters.requests_rejected;
     ctx.log.notice("request.rejected",
                    {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
-    stream_ends_.insert(stream_ends_.begin(),
-                        StreamEnd{ctx.streams ? ctx.streams->new_stream_name() : "", c, {}});
-    answer_stream_end(ctx);
+    answer_newest(ctx, StreamEnd{ctx.streams ? ctx.streams->new_stream_name() : "", c, {}});
+}
+
+// C124-8-07: the newest held request is answered now, but never before an
+// older one. Those get what release() would give them: a waiting stream end,
+// queued payloads, or an empty body. The newest then gets |end| (a terminate
+// scoped to one stream), or else an empty body shaped by |note|.
+void Session::answer_newest(Context& ctx, std::optional<StreamEnd> end, const ReplyNote& note) {
+    while (held_.size() > 1) {
+        if (!stream_ends_.empty()) {
+            answer_stream_end(ctx);
+        } else {
+            answer_front(ctx, true);
+        }
+    }
+    if (end) {
+        stream_ends_.insert(stream_ends_.begin(), std::move(*end));
+        return answer_stream_end(ctx);
+    }
+    answer_front(ctx, false, note);
 }
 
 bool Session::target_streams(RequestId id, const Request& r, std::vector<Stream*>& out,
@@ -133,13 +149,11 @@ bool Session::streams_late(Context& ctx) {
 void Session::terminate_stream(RequestId id, Request r, Stream& s, Context& ctx) {
     to_server(s, r.payloads, ctx);
     held_.push_back({*r.attrs.rid, id, ctx.now, false, key_of(r.attrs)});
-    std::rotate(held_.begin(), std::prev(held_.end()), held_.end());
     // What the server sent on |s| goes to the client with the confirmation.
-    stream_ends_.insert(stream_ends_.begin(),
-                        StreamEnd{s.name, std::nullopt, take_stream_payloads(s.link)});
+    StreamEnd end{s.name, std::nullopt, take_stream_payloads(s.link)};
     ctx.log.info("stream.closed", {{"sid", p_.sid}, {"link", value_of(s.link)}, {"by", "client"}});
     drop_stream(s, ctx);
-    answer_stream_end(ctx);
+    answer_newest(ctx, std::move(end));
 }
 
 void Session::fail_stream(Stream& s, Condition c, std::string_view reason, Context& ctx,

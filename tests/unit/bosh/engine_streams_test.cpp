@@ -173,7 +173,47 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(Doc(h.body(add)).has("stream"));
         CHECK_FALSE(Doc(h.body(add)).has("condition"));
         CHECK(h.engine.session_count() == 1);
-        CHECK_FALSE(h.answered(poll));
+        CHECK(Doc(h.body(poll)).children().empty()); // answered first, in rid order (C124-8-07)
+    }
+
+    TEST_CASE("C124-8-07 an add-stream or stream terminate is answered after older requests") {
+        SUBCASE("add-stream") {
+            EngineHarness h{multi_limits()};
+            h.create();
+            const auto held = h.send();
+            h.server_send(msg("queued"));
+            REQUIRE(h.answered(held));
+            const auto held2 = h.send(); // hold=1: held
+            const auto responses = h.responses();
+            const auto add = h.send("", "to='example.com'");
+            REQUIRE(h.answered(add));
+            REQUIRE(h.answered(held2));
+            CHECK(h.responses() == responses + 2);
+            CHECK(Doc(h.body(held2)).children().empty());
+        }
+        SUBCASE("add refused") {
+            EngineHarness h{multi_limits(2)};
+            h.create();
+            REQUIRE(h.answered(h.send("", "to='example.com'")));
+            const auto held = h.send();
+            const auto add = h.send("", "to='example.com'");
+            REQUIRE(h.answered(add));
+            CHECK(condition(h, add) == "policy-violation");
+            CHECK(Doc(h.body(held)).children().empty());
+        }
+        SUBCASE("stream terminate; the older request takes what is queued") {
+            TwoStreams t;
+            const auto held = t.h.send();
+            t.h.advance_s(1);
+            t.h.server_send(msg("for one"), t.link1); // goes out on held at once
+            REQUIRE(t.h.answered(held));
+            const auto held2 = t.h.send();
+            const auto stop = t.h.send("", "type='terminate' stream='" + t.name2 + "'");
+            REQUIRE(t.h.answered(stop));
+            REQUIRE(t.h.answered(held2));
+            CHECK(Doc(t.h.body(held2)).children().empty());
+            CHECK(Doc(t.h.body(stop)).attr("stream") == t.name2);
+        }
     }
 
     TEST_CASE("C124-16.3-02 an add-stream for an unserved domain is refused, session goes on") {
