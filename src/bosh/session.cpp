@@ -157,18 +157,17 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     if (!check_key(id, r.attrs, ctx)) {
         return;
     }
-    const auto report = report_for(r.attrs, ctx); // before this request changes anything
-    if (report) {
-        last_reported_ = report->report;
-    }
+    // Before this request changes anything; it counts as reported once a
+    // reply carries it (add_ack()).
+    const auto report = report_for(r.attrs, ctx);
     if (!take_ack(id, r.attrs, ctx) || !check_pause(id, r.attrs, ctx)) {
         return;
     }
     if (r.attrs.terminate) {
-        return on_terminate(id, std::move(r), ctx);
+        return on_terminate(id, std::move(r), report.value_or(ReplyNote{}), ctx);
     }
     if (is_add_stream(r)) {
-        return add_stream(id, rid, r.attrs, ctx);
+        return add_stream(id, rid, r.attrs, report.value_or(ReplyNote{}), ctx);
     }
     std::vector<Stream*> targets;
     if (!target_streams(id, r, targets, ctx)) {

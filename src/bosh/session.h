@@ -175,14 +175,16 @@ private:
     Stream* stream_by_name(std::string_view name);
     Stream& first_stream() { return *streams_.front(); }
     bool is_add_stream(const Request& r) const;
-    void add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, Context& ctx);
-    void refuse_add(Condition c, std::string_view reason, Context& ctx);
+    void add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, const ReplyNote& report,
+                    Context& ctx);
+    void refuse_add(Condition c, std::string_view reason, const ReplyNote& report, Context& ctx);
     // The streams a request's payloads go to; empty when it names an unknown
     // one (and the session ended with item-not-found, C124-16.4-04).
     bool target_streams(RequestId id, const Request& r, std::vector<Stream*>& out, Context& ctx);
-    void on_terminate(RequestId id, Request r, Context& ctx);
+    void on_terminate(RequestId id, Request r, const ReplyNote& report, Context& ctx);
     bool streams_late(Context& ctx);
-    void terminate_stream(RequestId id, Request r, Stream& s, Context& ctx);
+    void terminate_stream(RequestId id, Request r, Stream& s, const ReplyNote& report,
+                          Context& ctx);
     // A fatal error on |s| while other streams stay open (C124-16.6-01..03).
     void fail_stream(Stream& s, Condition c, std::string_view reason, Context& ctx,
                      const xml::Fragment* stream_error = nullptr);
@@ -192,13 +194,14 @@ private:
     // (all of them while no body is named) into |out|; returns that stream.
     Stream* take_payloads(std::vector<xml::Fragment>& out);
     std::vector<xml::Fragment> take_stream_payloads(LinkId link);
-    void answer_stream_end(Context& ctx);
-    void answer_newest(Context& ctx, std::optional<StreamEnd> end, const ReplyNote& note = {});
+    void answer_stream_end(Context& ctx, const ReplyNote& note = {});
+    void answer_newest(Context& ctx, std::optional<StreamEnd> end, ReplyNote note = {});
     void add_named_info(BodyBuilder& b, Stream& s);
 
     // Replies.
     void release(Context& ctx);
     void answer_front(Context& ctx, bool with_payloads, const ReplyNote& note = {});
+    void add_ack(BodyBuilder& b, std::uint64_t rid, const ReplyNote& note, Context& ctx);
     void add_stream_info(BodyBuilder& b, bool xmpp_declared, Stream& s);
     void add_creation_attributes(BodyBuilder& b);
     ReplyPtr terminal_reply(Condition c, bool with_payloads,

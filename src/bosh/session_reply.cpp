@@ -67,16 +67,7 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
         }
     }
     if (!h.creation) {
-        // C124-9.1-01/03: acknowledge the highest rid received in order when
-        // it is not the one being answered.
-        if (p_.acks && window_.last() > h.rid) {
-            b.attribute("ack", window_.last());
-        }
-        if (note.report != 0) {
-            b.attribute("report", note.report).attribute("time", note.time_ms); // C124-9.2-02
-            ctx.log.info("request.report",
-                         {{"sid", p_.sid}, {"rid", h.rid}, {"report", note.report}});
-        }
+        add_ack(b, h.rid, note, ctx);
     }
     last_reply_had_payloads_ = !payloads.empty();
     if (!payloads.empty()) {
@@ -88,6 +79,20 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
         window_.remember({h.rid, reply, ctx.now, std::move(h.key)});
     }
     respond(h.id, std::move(reply), ctx);
+}
+
+// C124-9.1-01/03: acknowledge the highest rid received in order when it is
+// not the one being answered; C124-9.2-01/02: a due report.
+void Session::add_ack(BodyBuilder& b, std::uint64_t rid, const ReplyNote& note, Context& ctx) {
+    if (p_.acks && window_.last() > rid) {
+        b.attribute("ack", window_.last());
+    }
+    if (note.report != 0) {
+        b.attribute("report", note.report).attribute("time", note.time_ms);
+        // Each missing rid is reported once, when the report goes out.
+        last_reported_ = std::max(last_reported_, note.report);
+        ctx.log.info("request.report", {{"sid", p_.sid}, {"rid", rid}, {"report", note.report}});
+    }
 }
 
 // C124-7.2-11 and C206-4-01: the server's identity and stream version go to

@@ -26,18 +26,19 @@ bool Session::is_add_stream(const Request& r) const {
            !r.attrs.terminate && !pause_request(r.attrs);
 }
 
-void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, Context& ctx) {
+void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a,
+                         const ReplyNote& report, Context& ctx) {
     held_.push_back({rid, id, ctx.now + p_.wait, false, key_of(a)}); // answered now
     if (streams_.size() >= ctx.limits.max_streams || !ctx.streams) {
         // Refuse this add only: the client's other streams are fine
         // (XEP-0124 §16.6 allows an error scoped to one stream).
-        return refuse_add(Condition::PolicyViolation, "session.max_streams reached", ctx);
+        return refuse_add(Condition::PolicyViolation, "session.max_streams reached", report, ctx);
     }
     auto route = ctx.streams->route_for(*a.to);
     if (!route) {
         // As at creation: only served domains, never an open relay
         // (C124-17.2-06; `route` is ignored, C124-7.1-05).
-        return refuse_add(Condition::HostUnknown, "no route for the domain", ctx);
+        return refuse_add(Condition::HostUnknown, "no route for the domain", report, ctx);
     }
     xmpp::HeaderParams header;
     header.to = *a.to;
@@ -55,35 +56,41 @@ void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, Co
     // C124-16.3-02/03: the reply names the new stream and carries no session
     // attributes; its `from` and `xmpp:version` come with the stream's first
     // payloads, in a reply that names it too (C124-16.3-04, C206-4-07).
-    ReplyNote note;
+    ReplyNote note = report;
     note.stream = streams_.back().get();
     answer_newest(ctx, std::nullopt, note);
 }
 
 // Answers the newest held request with a terminate scoped to a stream that
 // never opened, so that the session goes on.
-void Session::refuse_add(Condition c, std::string_view reason, Context& ctx) {
+void Session::refuse_add(Condition c, std::string_view reason, const ReplyNote& report,
+                         Context& ctx) {
     ++ctx.counters.requests_rejected;
     ctx.log.notice("request.rejected",
                    {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
-    answer_newest(ctx, StreamEnd{ctx.streams ? ctx.streams->new_stream_name() : "", c, {}});
+    answer_newest(ctx, StreamEnd{ctx.streams ? ctx.streams->new_stream_name() : "", c, {}}, report);
 }
 
 // C124-8-07: the newest held request is answered now, but never before an
 // older one. Those get what release() would give them: a waiting stream end,
 // queued payloads, or an empty body. The newest then gets |end| (a terminate
-// scoped to one stream), or else an empty body shaped by |note|.
-void Session::answer_newest(Context& ctx, std::optional<StreamEnd> end, const ReplyNote& note) {
+// scoped to one stream), or else an empty body naming |note|'s stream.
+// A due report in |note| goes on the first reply sent, the oldest request's
+// (C124-9.2-01, C124-8-07).
+void Session::answer_newest(Context& ctx, std::optional<StreamEnd> end, ReplyNote note) {
     while (held_.size() > 1) {
+        ReplyNote first;
+        std::swap(first.report, note.report);
+        std::swap(first.time_ms, note.time_ms);
         if (!stream_ends_.empty()) {
-            answer_stream_end(ctx);
+            answer_stream_end(ctx, first);
         } else {
-            answer_front(ctx, true);
+            answer_front(ctx, true, first);
         }
     }
     if (end) {
         stream_ends_.insert(stream_ends_.begin(), std::move(*end));
-        return answer_stream_end(ctx);
+        return answer_stream_end(ctx, note);
     }
     answer_front(ctx, false, note);
 }
@@ -112,7 +119,7 @@ bool Session::target_streams(RequestId id, const Request& r, std::vector<Stream*
     return true;
 }
 
-void Session::on_terminate(RequestId id, Request r, Context& ctx) {
+void Session::on_terminate(RequestId id, Request r, const ReplyNote& report, Context& ctx) {
     if (multi_stream() && r.attrs.stream) {
         Stream* s = stream_by_name(*r.attrs.stream);
         if (!s) {
@@ -120,7 +127,7 @@ void Session::on_terminate(RequestId id, Request r, Context& ctx) {
                                 ctx); // C124-16.4-04
         }
         if (streams_.size() > 1) {
-            return terminate_stream(id, std::move(r), *s, ctx); // C124-16.5-01
+            return terminate_stream(id, std::move(r), *s, report, ctx); // C124-16.5-01
         }
         // C124-16.5-02: closing the last stream ends the session.
     }
@@ -146,14 +153,15 @@ bool Session::streams_late(Context& ctx) {
 }
 
 // C124-16.5-01: the payloads go to |s|, which closes; the session goes on.
-void Session::terminate_stream(RequestId id, Request r, Stream& s, Context& ctx) {
+void Session::terminate_stream(RequestId id, Request r, Stream& s, const ReplyNote& report,
+                               Context& ctx) {
     to_server(s, r.payloads, ctx);
     held_.push_back({*r.attrs.rid, id, ctx.now, false, key_of(r.attrs)});
     // What the server sent on |s| goes to the client with the confirmation.
     StreamEnd end{s.name, std::nullopt, take_stream_payloads(s.link)};
     ctx.log.info("stream.closed", {{"sid", p_.sid}, {"link", value_of(s.link)}, {"by", "client"}});
     drop_stream(s, ctx);
-    answer_newest(ctx, std::move(end));
+    answer_newest(ctx, std::move(end), report);
 }
 
 void Session::fail_stream(Stream& s, Condition c, std::string_view reason, Context& ctx,
@@ -218,7 +226,7 @@ Stream* Session::take_payloads(std::vector<xml::Fragment>& out) {
 // Answers the oldest held request with the oldest stream end:
 // type='terminate' naming the stream, with its last payloads (C124-16.5-01,
 // C124-16.6-01).
-void Session::answer_stream_end(Context& ctx) {
+void Session::answer_stream_end(Context& ctx, const ReplyNote& note) {
     Held h = std::move(held_.front());
     held_.erase(held_.begin());
     highest_answered_ = std::max(highest_answered_, h.rid);
@@ -231,9 +239,7 @@ void Session::answer_stream_end(Context& ctx) {
         b.attribute("type", "terminate");
     }
     b.attribute("stream", end.name);
-    if (p_.acks && window_.last() > h.rid) {
-        b.attribute("ack", window_.last());
-    }
+    add_ack(b, h.rid, note, ctx);
     ctx.counters.stanzas_to_client += end.payloads.size();
     last_reply_had_payloads_ = !end.payloads.empty();
     b.payloads(end.payloads);

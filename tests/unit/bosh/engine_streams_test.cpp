@@ -216,6 +216,38 @@ TEST_SUITE("bosh/engine/streams") {
         }
     }
 
+    TEST_CASE("C124-9.2-01 a due report goes out on an add-stream or stream terminate path") {
+        SUBCASE("on the add-stream reply") {
+            EngineHarness h{multi_limits()};
+            h.create("ack='1'");
+            const auto r1 = h.send();
+            h.advance_s(60); // 1001 answered; the client never gets it
+            REQUIRE(h.answered(r1));
+            const auto add = h.send("", "to='example.com' ack='1000'");
+            REQUIRE(h.answered(add));
+            CHECK(Doc(h.body(add)).attr("report") == "1001");
+            CHECK(Doc(h.body(add)).has("stream"));
+            CHECK(h.capture.count("request.report") == 1);
+        }
+        SUBCASE("on the older held request's reply, before a stream terminate") {
+            EngineHarness h{multi_limits()};
+            h.create("ack='1'");
+            const auto add = h.send("", "to='example.com'");
+            REQUIRE(h.answered(add));
+            const auto name2 = Doc(h.body(add)).attr("stream");
+            const auto r1 = h.send("", "ack='1001'");
+            const auto held = h.send(msg("x"), "ack='1001'"); // releases 1002: the client loses it
+            REQUIRE(h.answered(r1));
+            REQUIRE_FALSE(h.answered(held));
+            const auto stop = h.send("", "type='terminate' stream='" + name2 + "' ack='1001'");
+            REQUIRE(h.answered(stop));
+            REQUIRE(h.answered(held));
+            CHECK(Doc(h.body(held)).attr("report") == "1002");
+            CHECK_FALSE(Doc(h.body(stop)).has("report"));
+            CHECK(h.capture.count("request.report") == 1);
+        }
+    }
+
     TEST_CASE("C124-16.3-02 an add-stream for an unserved domain is refused, session goes on") {
         EngineHarness h{multi_limits()};
         h.create();
