@@ -163,6 +163,7 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     if (!take_ack(id, r.attrs, ctx) || !check_pause(id, r.attrs, ctx)) {
         return;
     }
+    drop_for_closed_stream(r, ctx);
     if (r.attrs.terminate) {
         return on_terminate(id, std::move(r), report.value_or(ReplyNote{}), ctx);
     }

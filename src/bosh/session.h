@@ -175,6 +175,10 @@ private:
     Stream* stream_by_name(std::string_view name);
     Stream& first_stream() { return *streams_.front(); }
     bool is_add_stream(const Request& r) const;
+    // C124-16.4-05: a request naming a stream of this session that just
+    // closed has its payloads dropped; it goes on as an empty request.
+    bool recently_closed(std::string_view name) const;
+    void drop_for_closed_stream(Request& r, Context& ctx);
     void add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, const ReplyNote& report,
                     Context& ctx);
     void refuse_add(Condition c, std::string_view reason, const ReplyNote& report, Context& ctx);
@@ -252,6 +256,10 @@ private:
     // Streams that ended while no request was held: their terminate
     // replies wait for the next request (C124-16.6-01).
     std::vector<StreamEnd> stream_ends_;
+    // The names of the last streams closed (C124-16.4-05), at most
+    // kRecentlyClosed, oldest first.
+    static constexpr std::size_t kRecentlyClosed = 8;
+    std::vector<std::string> closed_names_;
     std::vector<xmpp::ServerEvent> server_events_; // reused
     bool negotiated_ = false; // the first stream's features arrived (creation reply)
     ReplyPtr terminal_;       // to deliver on the next request (C206-6-04)

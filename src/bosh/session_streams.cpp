@@ -95,6 +95,33 @@ void Session::answer_newest(Context& ctx, std::optional<StreamEnd> end, ReplyNot
     answer_front(ctx, false, note);
 }
 
+bool Session::recently_closed(std::string_view name) const {
+    return std::find(closed_names_.begin(), closed_names_.end(), name) != closed_names_.end() ||
+           std::any_of(stream_ends_.begin(), stream_ends_.end(),
+                       [&](const StreamEnd& e) { return e.name == name; });
+}
+
+// C124-16.4-05 (MAY, taken): naming a stream that closed moments ago is a
+// normal race (its end may not even have reached the client), not a reason
+// to end the session. Its payloads, restart or terminate are dropped; names
+// never seen still get item-not-found (C124-16.4-04).
+void Session::drop_for_closed_stream(Request& r, Context& ctx) {
+    if (!multi_stream() || !r.attrs.stream || stream_by_name(*r.attrs.stream) ||
+        !recently_closed(*r.attrs.stream) ||
+        (r.payloads.empty() && !r.attrs.restart && !r.attrs.terminate)) {
+        return;
+    }
+    ctx.log.info("stream.payloads_dropped", {{"sid", p_.sid},
+                                             {"rid", *r.attrs.rid},
+                                             {"payloads", r.payloads.size()},
+                                             {"reason", "stream closed"}});
+    r.payloads.clear();
+    r.attrs.stream.reset();
+    r.attrs.restart = false;
+    r.attrs.terminate = false;
+    r.attrs.to.reset(); // not an add-stream either
+}
+
 bool Session::target_streams(RequestId id, const Request& r, std::vector<Stream*>& out,
                              Context& ctx) {
     out.clear();
@@ -185,6 +212,12 @@ void Session::fail_stream(Stream& s, Condition c, std::string_view reason, Conte
 
 void Session::drop_stream(Stream& s, Context& ctx) {
     close_link(s, ctx);
+    if (multi_stream()) {
+        if (closed_names_.size() == kRecentlyClosed) {
+            closed_names_.erase(closed_names_.begin());
+        }
+        closed_names_.push_back(s.name);
+    }
     std::erase_if(streams_, [&](const auto& p) { return p.get() == &s; });
 }
 

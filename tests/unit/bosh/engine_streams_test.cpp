@@ -404,7 +404,7 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(Doc(t.h.body(next)).attr("stream") == t.name1);
     }
 
-    TEST_CASE("C124-16.6-02 after a stream-scoped error, payloads to that stream: item-not-found") {
+    TEST_CASE("C124-16.6-02 C124-16.4-05 after a stream-scoped error, payloads to it are dropped") {
         TwoStreams t;
         t.h.server_send("<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
                         "</stream:error>",
@@ -417,8 +417,41 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(Doc(t.h.body(next)).attr("stream") == t.name2);
         CHECK(t.h.body(next).find("<conflict") != std::string::npos);
         const auto late = t.h.send(msg("too late"), "stream='" + t.name2 + "'");
-        CHECK(condition(t.h, late) == "item-not-found");
+        CHECK_FALSE(t.h.answered(late)); // an ordinary empty request now
+        CHECK(t.h.engine.session_count() == 1);
         CHECK(t.h.written(t.link1).find("too late") == std::string::npos);
+        CHECK(t.h.written(t.link2).find("too late") == std::string::npos);
+    }
+
+    TEST_CASE("C124-16.4-05 a stream closed moments ago: payloads dropped, the session goes on") {
+        SUBCASE("its end still waits for a request") {
+            TwoStreams t;
+            t.h.server_close(t.link2); // nothing held: the end waits in stream_ends_
+            const auto late = t.h.send(msg("late"), "stream='" + t.name2 + "'");
+            REQUIRE(t.h.answered(late));
+            CHECK(condition(t.h, late) == "remote-connection-failed"); // the end, not an error
+            CHECK(Doc(t.h.body(late)).attr("stream") == t.name2);
+            CHECK(t.h.engine.session_count() == 1);
+            CHECK(t.h.written(t.link1).find("late") == std::string::npos);
+            CHECK(t.h.capture.count("stream.payloads_dropped") == 1);
+        }
+        SUBCASE("closed by the client, then a restart and a terminate naming it") {
+            TwoStreams t;
+            REQUIRE(t.h.answered(t.h.send("", "type='terminate' stream='" + t.name2 + "'")));
+            const auto late = t.h.send(msg("late"), "stream='" + t.name2 + "'");
+            CHECK_FALSE(t.h.answered(late));
+            t.h.advance_s(3);
+            t.h.send("", std::string(kRestart) + " stream='" + t.name2 + "'");
+            CHECK(stream_headers(t.h.written(t.link1)).size() == 1);
+            t.h.send("", "type='terminate' stream='" + t.name2 + "'");
+            CHECK(t.h.engine.session_count() == 1);
+            CHECK_FALSE(t.h.link_closed(t.link1));
+            CHECK(t.h.written(t.link1).find("late") == std::string::npos);
+            CHECK(t.h.capture.count("stream.payloads_dropped") == 3);
+            // C124-16.4-04: a name never seen still ends the session.
+            const auto bogus = t.h.send(msg("x"), "stream='bogus'");
+            CHECK(condition(t.h, bogus) == "item-not-found");
+        }
     }
 
     TEST_CASE("C124-16.6-04 an error on the only stream, or a session error, names no stream") {
