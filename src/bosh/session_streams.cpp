@@ -137,6 +137,15 @@ bool Session::target_streams(RequestId id, const Request& r, std::vector<Stream*
         return true;
     }
     if (r.attrs.restart) {
+        if (named() && first_stream().link != p_.link) {
+            // Once streams are named, a restart without `stream` means the
+            // session's first stream (C206-5-04 restarts one stream). With
+            // that one closed, guessing another would restart a stream the
+            // client did not mean: bad-request (XEP-0124 §17.2).
+            fail_request(id, Condition::BadRequest,
+                         "restart without stream and the first stream is closed", ctx);
+            return false;
+        }
         out.push_back(&first_stream()); // without `stream`: the session's (first) stream
         return true;
     }

@@ -504,6 +504,16 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(stream_headers(t.h.written(t.link2)).size() == 2);
     }
 
+    TEST_CASE("C206-5-04 once the first stream is closed, a restart must name its stream") {
+        TwoStreams t;
+        REQUIRE(t.h.answered(t.h.send("", "type='terminate' stream='" + t.name1 + "'")));
+        REQUIRE(t.h.engine.session_count() == 1);
+        const auto r = t.h.send("", kRestart);
+        REQUIRE(t.h.answered(r));
+        CHECK(condition(t.h, r) == "bad-request");
+        CHECK(stream_headers(t.h.written(t.link2)).size() == 1); // stream 2 not restarted
+    }
+
     TEST_CASE("C206-7-01 undelivered stanzas bounce on the stream they came from") {
         TwoStreams t;
         t.h.server_send("<message from='b@example.com/s' to='a@example.com/r' id='m2' "
