@@ -227,9 +227,7 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     if (streams_.size() <= 1) { // else they bounce: one body, one stream (C124-16.4-01)
         first.payloads(queue_);
         ctx.counters.stanzas_to_client += queue_.size();
-        queue_.clear();
-        queue_from_.clear();
-        queue_bytes_ = 0;
+        clear_queue();
     }
     close_backend(ctx); // after the queue went to the client: nothing to bounce (C206-7)
     answer_all(make_reply(first.finish(), p_.content_type),

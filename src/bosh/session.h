@@ -230,6 +230,7 @@ private:
     // Sends the server an error for each queued stanza that needs one, and
     // empties the queue (XEP-0206 §7).
     void bounce_undelivered(Context& ctx);
+    void clear_queue();
 
     SessionParams p_;
     RidWindow window_;

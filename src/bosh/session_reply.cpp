@@ -175,9 +175,7 @@ ReplyPtr Session::terminal_reply(Condition c, bool with_payloads, const xml::Fra
             queue_.push_back(*trailer);
         }
         b.payloads(queue_);
-        queue_.clear();
-        queue_from_.clear();
-        queue_bytes_ = 0;
+        clear_queue();
     }
     const int status = p_.ver ? 200 : legacy_http_status(c); // C124-17.1-01/02
     return make_reply(b.finish(), p_.content_type, status);
@@ -259,8 +257,7 @@ bool Session::open_requests() const {
 void Session::finish(Context& ctx) {
     close_backend(ctx);
     finished_ = true;
-    queue_.clear();
-    queue_from_.clear();
+    clear_queue();
 }
 
 } // namespace boshd::bosh

@@ -174,9 +174,18 @@ void Session::bounce_undelivered(Context& ctx) {
         ctx.log.info("session.bounced",
                      {{"sid", p_.sid}, {"stanzas", bounced}, {"dropped", dropped}});
     }
+    clear_queue();
+}
+
+// Empties the client queue. The stream ends waiting for a request stay
+// counted in queue_bytes_ until they are delivered (max_client_queue).
+void Session::clear_queue() {
     queue_.clear();
     queue_from_.clear();
     queue_bytes_ = 0;
+    for (const auto& e : stream_ends_) {
+        queue_bytes_ += xml::total_bytes(e.payloads);
+    }
 }
 
 void Session::to_client(Stream& s, xml::Fragment f, Context&) {

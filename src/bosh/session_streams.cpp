@@ -89,6 +89,7 @@ void Session::answer_newest(Context& ctx, std::optional<StreamEnd> end, ReplyNot
         }
     }
     if (end) {
+        queue_bytes_ += xml::total_bytes(end->payloads); // answer_stream_end() discounts it
         stream_ends_.insert(stream_ends_.begin(), std::move(*end));
         return answer_stream_end(ctx, note);
     }
@@ -212,6 +213,8 @@ void Session::fail_stream(Stream& s, Condition c, std::string_view reason, Conte
     if (stream_error) {
         payloads.push_back(*stream_error);
     }
+    // Still for the client: counted against max_client_queue until delivered.
+    queue_bytes_ += xml::total_bytes(payloads);
     stream_ends_.push_back(StreamEnd{s.name, c, std::move(payloads)});
     drop_stream(s, ctx); // C124-16.6-02: closed; C124-16.6-03: the session goes on
     if (!held_.empty()) {
@@ -255,9 +258,7 @@ Stream* Session::take_payloads(std::vector<xml::Fragment>& out) {
     Stream* s = stream_by_link(queue_from_.front());
     if (!named()) {
         out = std::move(queue_);
-        queue_.clear();
-        queue_from_.clear();
-        queue_bytes_ = 0;
+        clear_queue();
         return s;
     }
     // C124-16.4-01: one stream per body; each stream's order is kept.
@@ -274,6 +275,7 @@ void Session::answer_stream_end(Context& ctx, const ReplyNote& note) {
     highest_answered_ = std::max(highest_answered_, h.rid);
     StreamEnd end = std::move(stream_ends_.front());
     stream_ends_.erase(stream_ends_.begin());
+    queue_bytes_ -= xml::total_bytes(end.payloads);
     BodyBuilder b;
     if (end.condition) {
         b.terminate(*end.condition);

@@ -35,12 +35,14 @@ std::vector<bosh::Route> two_routes() {
 
 // A session with multi-stream support and a second stream, both negotiated.
 struct TwoStreams {
-    EngineHarness h{multi_limits(), two_routes()};
+    EngineHarness h;
     bosh::LinkId link1{}, link2{};
     std::string name1, name2;
     bosh::RequestId add{};
 
-    explicit TwoStreams(const std::string& to = "example.com") {
+    explicit TwoStreams(const std::string& to = "example.com",
+                        const bosh::Limits& limits = multi_limits())
+        : h{limits, two_routes()} {
         h.create();
         link1 = h.opened().back().link;
         name1 = Doc(h.body(h.creation_request)).attr("stream");
@@ -512,6 +514,21 @@ TEST_SUITE("bosh/engine/streams") {
         REQUIRE(t.h.answered(r));
         CHECK(condition(t.h, r) == "bad-request");
         CHECK(stream_headers(t.h.written(t.link2)).size() == 1); // stream 2 not restarted
+    }
+
+    TEST_CASE("C124-16.6-01 a waiting stream end still counts against max_client_queue") {
+        auto limits = multi_limits();
+        limits.max_client_queue = 600;
+        TwoStreams t{"example.com", limits};
+        t.h.server_send(msg(std::string(400, 'a')), t.link2); // nothing held: queued
+        t.h.server_close(t.link2);                            // its payloads wait in the stream end
+        REQUIRE(t.h.engine.session_count() == 1);
+        REQUIRE_FALSE(t.h.link_closed(t.link1));
+        t.h.server_send(msg(std::string(300, 'b')), t.link1); // 700 bytes for the client
+        CHECK(t.h.link_closed(t.link1));
+        const auto next = t.h.send();
+        REQUIRE(t.h.answered(next));
+        CHECK(condition(t.h, next) == "policy-violation");
     }
 
     TEST_CASE("C206-7-01 undelivered stanzas bounce on the stream they came from") {
