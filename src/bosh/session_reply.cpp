@@ -256,6 +256,17 @@ bool Session::open_requests() const {
 
 void Session::finish(Context& ctx) {
     close_backend(ctx);
+    if (!stream_ends_.empty()) {
+        // Stream ends no request came for (C124-16.6-01): their payloads are
+        // lost with the session.
+        std::size_t payloads = 0;
+        for (const auto& e : stream_ends_) {
+            payloads += e.payloads.size();
+        }
+        ctx.log.info("stream.ends_dropped",
+                     {{"sid", p_.sid}, {"ends", stream_ends_.size()}, {"payloads", payloads}});
+        stream_ends_.clear();
+    }
     finished_ = true;
     clear_queue();
 }

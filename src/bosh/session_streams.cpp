@@ -192,6 +192,13 @@ bool Session::streams_late(Context& ctx) {
 // C124-16.5-01: the payloads go to |s|, which closes; the session goes on.
 void Session::terminate_stream(RequestId id, Request r, Stream& s, const ReplyNote& report,
                                Context& ctx) {
+    if (!s.negotiated && (!r.payloads.empty() || !s.pending.empty())) {
+        // Closing now would drop what the stream still owes its server, yet
+        // count it forwarded: the client waits for the stream to be up (its
+        // features) before it ends it with payloads.
+        return fail_request(id, Condition::BadRequest,
+                            "terminate with payloads of a stream not yet up", ctx);
+    }
     to_server(s, r.payloads, ctx);
     held_.push_back({*r.attrs.rid, id, ctx.now, false, key_of(r.attrs)});
     // What the server sent on |s| goes to the client with the confirmation.

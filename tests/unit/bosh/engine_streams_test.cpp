@@ -238,7 +238,9 @@ TEST_SUITE("bosh/engine/streams") {
             REQUIRE(h.answered(add));
             const auto name2 = Doc(h.body(add)).attr("stream");
             const auto r1 = h.send("", "ack='1001'");
-            const auto held = h.send(msg("x"), "ack='1001'"); // releases 1002: the client loses it
+            const auto name1 = Doc(h.body(h.creation_request)).attr("stream");
+            // Releases 1002: the client loses it.
+            const auto held = h.send(msg("x"), "ack='1001' stream='" + name1 + "'");
             REQUIRE(h.answered(r1));
             REQUIRE_FALSE(h.answered(held));
             const auto stop = h.send("", "type='terminate' stream='" + name2 + "' ack='1001'");
@@ -529,6 +531,46 @@ TEST_SUITE("bosh/engine/streams") {
         const auto next = t.h.send();
         REQUIRE(t.h.answered(next));
         CHECK(condition(t.h, next) == "policy-violation");
+    }
+
+    TEST_CASE("C124-16.5-01 terminating a stream not yet up: refused if payloads would be lost") {
+        SUBCASE("a stream that is up: closed with its payloads") {
+            TwoStreams t;
+            REQUIRE(t.h.answered(t.h.send("", "to='example.com'")));
+            const auto stop = t.h.send(kUnavailable, "type='terminate' stream='" +
+                                                         Doc(t.h.body(t.add)).attr("stream") +
+                                                         "'"); // stream 2 is up: fine
+            REQUIRE(t.h.answered(stop));
+            CHECK_FALSE(Doc(t.h.body(stop)).has("condition"));
+        }
+        SUBCASE("the third stream, not up") {
+            TwoStreams t;
+            const auto add3 = t.h.send("", "to='example.com'");
+            const auto name3 = Doc(t.h.body(add3)).attr("stream");
+            const auto stop = t.h.send(kUnavailable, "type='terminate' stream='" + name3 + "'");
+            REQUIRE(t.h.answered(stop));
+            CHECK(condition(t.h, stop) == "bad-request");
+        }
+        SUBCASE("without payloads: closed") {
+            TwoStreams t;
+            const auto add3 = t.h.send("", "to='example.com'");
+            const auto name3 = Doc(t.h.body(add3)).attr("stream");
+            const auto link3 = t.h.opened().back().link;
+            const auto stop = t.h.send("", "type='terminate' stream='" + name3 + "'");
+            REQUIRE(t.h.answered(stop));
+            CHECK_FALSE(Doc(t.h.body(stop)).has("condition"));
+            CHECK(t.h.link_closed(link3));
+            CHECK(t.h.engine.session_count() == 1);
+        }
+    }
+
+    TEST_CASE("C124-16.6-01 stream ends lost with the session are logged") {
+        TwoStreams t;
+        t.h.server_send(msg("never read"), t.link2);
+        t.h.server_close(t.link2); // nothing held: the end waits
+        t.h.advance_s(30);         // inactivity
+        REQUIRE(t.h.engine.session_count() == 0);
+        CHECK(t.h.capture.count("stream.ends_dropped") == 1);
     }
 
     TEST_CASE("C206-7-01 undelivered stanzas bounce on the stream they came from") {
