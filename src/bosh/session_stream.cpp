@@ -150,21 +150,24 @@ void Session::write(Stream& s, std::string bytes, Context& ctx) {
 void Session::bounce_undelivered(Context& ctx) {
     std::size_t bounced = 0;
     std::size_t dropped = 0;
-    // Bounces share the links' write buffers, bounded by max_server_queue, with
-    // what is already pending and the closing </stream:stream>: past half of
-    // it (counted over all streams), the rest is dropped rather than have a
-    // link drop everything.
+    // Bounces share each link's write buffer, bounded by max_server_queue,
+    // with what is already pending and the closing </stream:stream>: past
+    // half of it (per stream, each link has its own buffer), the rest is
+    // dropped rather than have a link drop everything.
     const std::size_t budget = ctx.limits.max_server_queue / 2;
-    std::size_t bytes = 0;
+    std::vector<std::size_t> bytes(streams_.size(), 0); // by index in streams_
     for (std::size_t i = 0; i < queue_.size(); ++i) {
-        Stream* s = stream_by_link(queue_from_[i]);
+        auto it = std::find_if(streams_.begin(), streams_.end(),
+                               [&](const auto& p) { return p->link == queue_from_[i]; });
+        Stream* s = it == streams_.end() ? nullptr : it->get();
         if (s && s->negotiated && s->link_open && s->connected) {
             if (auto error = xmpp::bounce(queue_[i])) {
-                if (bytes + error->size() > budget) {
+                auto& used = bytes[static_cast<std::size_t>(it - streams_.begin())];
+                if (used + error->size() > budget) {
                     ++dropped;
                     continue;
                 }
-                bytes += error->size();
+                used += error->size();
                 write(*s, std::move(*error), ctx);
                 ++bounced;
             }

@@ -573,6 +573,24 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(t.h.capture.count("stream.ends_dropped") == 1);
     }
 
+    TEST_CASE("C206-7-01 the bounce budget is per stream, each link has its own buffer") {
+        auto limits = multi_limits();
+        limits.max_server_queue = 1200; // 600 of bounces per link
+        TwoStreams t{"example.com", limits};
+        for (int i = 0; i < 3; ++i) {
+            for (auto link : {t.link1, t.link2}) {
+                t.h.server_send("<message from='b@example.com/s' to='a@example.com/r' id='m" +
+                                    std::to_string(i) + "' type='chat'><body>x</body></message>",
+                                link);
+            }
+        }
+        t.h.advance_s(30); // inactivity: nobody collects them
+        REQUIRE(t.h.engine.session_count() == 0);
+        for (auto link : {t.link1, t.link2}) {
+            CHECK(occurrences(t.h.written(link), "type='error'") == 3);
+        }
+    }
+
     TEST_CASE("C206-7-01 undelivered stanzas bounce on the stream they came from") {
         TwoStreams t;
         t.h.server_send("<message from='b@example.com/s' to='a@example.com/r' id='m2' "
