@@ -253,7 +253,8 @@ private:
 
     // The open streams, the first one first while it is open (XEP-0124 §16).
     std::vector<std::unique_ptr<Stream>> streams_;
-    bool added_streams_ = false; // a second stream was ever added
+    bool added_streams_ = false;              // a second stream was ever added
+    std::optional<util::TimePoint> last_add_; // the last stream added (`polling` apart)
     // Streams that ended while no request was held: their terminate
     // replies wait for the next request (C124-16.6-01).
     std::vector<StreamEnd> stream_ends_;

@@ -34,6 +34,14 @@ void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a,
         // (XEP-0124 §16.6 allows an error scoped to one stream).
         return refuse_add(Condition::PolicyViolation, "session.max_streams reached", report, ctx);
     }
+    if (last_add_ && ctx.now - *last_add_ < p_.polling) {
+        // An add is answered at once and exempt from the polling rules
+        // (C124-11-04 is for empty requests), yet each opens a connection to
+        // the server: adds are `polling` apart, like the empty requests of
+        // C124-12-03. Refused for this add only, as above.
+        return refuse_add(Condition::PolicyViolation, "add-stream sooner than polling", report,
+                          ctx);
+    }
     auto route = ctx.streams->route_for(*a.to);
     if (!route) {
         // As at creation: only served domains, never an open relay
@@ -52,6 +60,7 @@ void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a,
     ctx.emit<OpenBackend>(s->link, s->route);
     ctx.log.info("stream.added", {{"sid", p_.sid}, {"to", *a.to}, {"link", value_of(s->link)}});
     added_streams_ = true;
+    last_add_ = ctx.now;
     streams_.push_back(std::move(s));
     // C124-16.3-02/03: the reply names the new stream and carries no session
     // attributes; its `from` and `xmpp:version` come with the stream's first

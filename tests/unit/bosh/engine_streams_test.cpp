@@ -97,6 +97,7 @@ TEST_SUITE("bosh/engine/streams") {
             sids.push_back(h.sid);
             names.insert(Doc(h.body(h.creation_request)).attr("stream"));
             for (int k = 0; k < 2; ++k) {
+                h.advance_s(2); // adds are `polling` apart
                 const auto add = h.send("", "to='example.com'");
                 REQUIRE(h.answered(add));
                 names.insert(Doc(h.body(add)).attr("stream"));
@@ -269,6 +270,7 @@ TEST_SUITE("bosh/engine/streams") {
         EngineHarness h{multi_limits(2)};
         h.create();
         REQUIRE(h.answered(h.send("", "to='example.com'")));
+        h.advance_s(2); // `polling` apart: refused for max_streams only
         const auto third = h.send("", "to='example.com'");
         REQUIRE(h.answered(third));
         CHECK(condition(h, third) == "policy-violation");
@@ -277,6 +279,24 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(h.engine.session_count() == 1); // only the add was refused
         const auto next = h.send();
         CHECK_FALSE(h.answered(next));
+    }
+
+    TEST_CASE("C124-16.3-02 C124-12-03 adds sooner than polling apart are refused, scoped") {
+        EngineHarness h{multi_limits()};
+        h.create();
+        REQUIRE(h.answered(h.send("", "to='example.com'")));
+        h.advance_ms(1500);
+        const auto soon = h.send("", "to='example.com'");
+        REQUIRE(h.answered(soon));
+        CHECK(condition(h, soon) == "policy-violation");
+        CHECK(Doc(h.body(soon)).attr("type") == "terminate");
+        CHECK(h.links_opened() == 2);
+        CHECK(h.engine.session_count() == 1); // only the add was refused
+        h.advance_ms(500);
+        const auto later = h.send("", "to='example.com'");
+        REQUIRE(h.answered(later));
+        CHECK_FALSE(Doc(h.body(later)).has("condition"));
+        CHECK(h.links_opened() == 3);
     }
 
     TEST_CASE("C124-16.4-01 every non-empty body names its stream, never two streams") {
@@ -536,7 +556,6 @@ TEST_SUITE("bosh/engine/streams") {
     TEST_CASE("C124-16.5-01 terminating a stream not yet up: refused if payloads would be lost") {
         SUBCASE("a stream that is up: closed with its payloads") {
             TwoStreams t;
-            REQUIRE(t.h.answered(t.h.send("", "to='example.com'")));
             const auto stop = t.h.send(kUnavailable, "type='terminate' stream='" +
                                                          Doc(t.h.body(t.add)).attr("stream") +
                                                          "'"); // stream 2 is up: fine
@@ -545,6 +564,8 @@ TEST_SUITE("bosh/engine/streams") {
         }
         SUBCASE("the third stream, not up") {
             TwoStreams t;
+            t.h.advance_s(2); // `polling` after the last add
+            t.h.advance_s(2); // `polling` after the last add
             const auto add3 = t.h.send("", "to='example.com'");
             const auto name3 = Doc(t.h.body(add3)).attr("stream");
             const auto stop = t.h.send(kUnavailable, "type='terminate' stream='" + name3 + "'");
@@ -553,6 +574,8 @@ TEST_SUITE("bosh/engine/streams") {
         }
         SUBCASE("without payloads: closed") {
             TwoStreams t;
+            t.h.advance_s(2); // `polling` after the last add
+            t.h.advance_s(2); // `polling` after the last add
             const auto add3 = t.h.send("", "to='example.com'");
             const auto name3 = Doc(t.h.body(add3)).attr("stream");
             const auto link3 = t.h.opened().back().link;
@@ -603,7 +626,8 @@ TEST_SUITE("bosh/engine/streams") {
     }
 
     TEST_CASE("C124-16.3-02 an add-stream that never gets features fails only that stream") {
-        TwoStreams t; // link2 negotiated; add a third that never answers
+        TwoStreams t;     // link2 negotiated; add a third that never answers
+        t.h.advance_s(2); // `polling` after the last add
         const auto add3 = t.h.send("", "to='example.com'");
         const auto name3 = Doc(t.h.body(add3)).attr("stream");
         const auto held = t.h.send();
