@@ -167,7 +167,7 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     if (r.attrs.terminate) {
         return on_terminate(id, std::move(r), report.value_or(ReplyNote{}), ctx);
     }
-    if (is_add_stream(r)) {
+    if (is_add_stream(r.attrs, r.payloads)) {
         return add_stream(id, rid, r.attrs, report.value_or(ReplyNote{}), ctx);
     }
     std::vector<Stream*> targets;
@@ -225,9 +225,9 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     BodyBuilder first;
     first.attribute("type", "terminate");
     if (streams_.size() <= 1) { // else they bounce: one body, one stream (C124-16.4-01)
-        first.payloads(queue_);
-        ctx.counters.stanzas_to_client += queue_.size();
-        clear_queue();
+        const auto all = take_queue();
+        ctx.counters.stanzas_to_client += all.size();
+        first.payloads(all);
     }
     close_backend(ctx); // after the queue went to the client: nothing to bounce (C206-7)
     answer_all(make_reply(first.finish(), p_.content_type),

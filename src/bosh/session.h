@@ -1,4 +1,5 @@
-// One BOSH session (XEP-0124) bridged to one XMPP stream (XEP-0206).
+// One BOSH session (XEP-0124) bridged to its XMPP streams (XEP-0206): one,
+// or several under XEP-0124 §16 (multiple streams).
 //
 // The session decides every reply: which held request carries which
 // payloads, when a request is answered empty, when the session ends and with
@@ -174,7 +175,7 @@ private:
     Stream* stream_by_link(LinkId link);
     Stream* stream_by_name(std::string_view name);
     Stream& first_stream() { return *streams_.front(); }
-    bool is_add_stream(const Request& r) const;
+    bool is_add_stream(const BodyAttrs& a, const std::vector<xml::Fragment>& payloads) const;
     // C124-16.4-05: a request naming a stream of this session that just
     // closed has its payloads dropped; it goes on as an empty request.
     bool recently_closed(std::string_view name) const;
@@ -182,8 +183,10 @@ private:
     void add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, const ReplyNote& report,
                     Context& ctx);
     void refuse_add(Condition c, std::string_view reason, const ReplyNote& report, Context& ctx);
-    // The streams a request's payloads go to; empty when it names an unknown
-    // one (and the session ended with item-not-found, C124-16.4-04).
+    // Fills |out| with the streams a request's payloads (or its restart) go
+    // to. Returns false when the session ended: the request names no stream
+    // of the session (item-not-found, C124-16.4-04) or restarts without
+    // naming one when it must (bad-request).
     bool target_streams(RequestId id, const Request& r, std::vector<Stream*>& out, Context& ctx);
     void on_terminate(RequestId id, Request r, const ReplyNote& report, Context& ctx);
     bool streams_late(Context& ctx);
@@ -231,12 +234,17 @@ private:
     // empties the queue (XEP-0206 §7).
     void bounce_undelivered(Context& ctx);
     void clear_queue();
+    // Moves every queued payload out and empties the queue.
+    std::vector<xml::Fragment> take_queue();
 
     SessionParams p_;
     RidWindow window_;
-    std::vector<Held> held_;           // at most requests (<= 17): a vector beats a deque here
-    std::vector<xml::Fragment> queue_; // payloads for the client, in arrival order
-    std::vector<LinkId> queue_from_;   // the stream of each (C124-16.4-01)
+    std::vector<Held> held_; // at most requests (<= 17): a vector beats a deque here
+    struct Queued {
+        xml::Fragment fragment;
+        LinkId link; // its stream (C124-16.4-01)
+    };
+    std::vector<Queued> queue_; // payloads for the client, in arrival order
     std::size_t queue_bytes_ = 0;
     util::TimePoint idle_since_; // when the session last became idle()
     bool was_idle_ = false;

@@ -171,11 +171,11 @@ ReplyPtr Session::terminal_reply(Condition c, bool with_payloads, const xml::Fra
     // each on its own stream, as the streams close (C206-7).
     if (with_payloads && streams_.size() <= 1) {
         // C206-6-03: stanzas the server sent before its error come first.
+        auto all = take_queue();
         if (trailer) {
-            queue_.push_back(*trailer);
+            all.push_back(*trailer);
         }
-        b.payloads(queue_);
-        clear_queue();
+        b.payloads(all);
     }
     const int status = p_.ver ? 200 : legacy_http_status(c); // C124-17.1-01/02
     return make_reply(b.finish(), p_.content_type, status);

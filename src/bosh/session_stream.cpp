@@ -156,12 +156,12 @@ void Session::bounce_undelivered(Context& ctx) {
     // dropped rather than have a link drop everything.
     const std::size_t budget = ctx.limits.max_server_queue / 2;
     std::vector<std::size_t> bytes(streams_.size(), 0); // by index in streams_
-    for (std::size_t i = 0; i < queue_.size(); ++i) {
+    for (const auto& q : queue_) {
         auto it = std::find_if(streams_.begin(), streams_.end(),
-                               [&](const auto& p) { return p->link == queue_from_[i]; });
+                               [&](const auto& p) { return p->link == q.link; });
         Stream* s = it == streams_.end() ? nullptr : it->get();
         if (s && s->negotiated && s->link_open && s->connected) {
-            if (auto error = xmpp::bounce(queue_[i])) {
+            if (auto error = xmpp::bounce(q.fragment)) {
                 auto& used = bytes[static_cast<std::size_t>(it - streams_.begin())];
                 if (used + error->size() > budget) {
                     ++dropped;
@@ -184,17 +184,25 @@ void Session::bounce_undelivered(Context& ctx) {
 // counted in queue_bytes_ until they are delivered (max_client_queue).
 void Session::clear_queue() {
     queue_.clear();
-    queue_from_.clear();
     queue_bytes_ = 0;
     for (const auto& e : stream_ends_) {
         queue_bytes_ += xml::total_bytes(e.payloads);
     }
 }
 
+std::vector<xml::Fragment> Session::take_queue() {
+    std::vector<xml::Fragment> out;
+    out.reserve(queue_.size());
+    for (auto& q : queue_) {
+        out.push_back(std::move(q.fragment));
+    }
+    clear_queue();
+    return out;
+}
+
 void Session::to_client(Stream& s, xml::Fragment f, Context&) {
     queue_bytes_ += f.bytes.size();
-    queue_.push_back(std::move(f));
-    queue_from_.push_back(s.link);
+    queue_.push_back({std::move(f), s.link});
 }
 
 void Session::close_link(Stream& s, Context& ctx) {

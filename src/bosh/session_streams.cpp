@@ -21,9 +21,9 @@ Stream* Session::stream_by_name(std::string_view name) {
 
 // C124-16.3-02: an empty body with `to` asks for a new stream. Without
 // advertised support it is an ordinary empty request (C124-16.3-01).
-bool Session::is_add_stream(const Request& r) const {
-    return multi_stream() && r.attrs.to && r.payloads.empty() && !r.attrs.restart &&
-           !r.attrs.terminate && !pause_request(r.attrs);
+bool Session::is_add_stream(const BodyAttrs& a, const std::vector<xml::Fragment>& payloads) const {
+    return multi_stream() && a.to && payloads.empty() && !a.restart && !a.terminate &&
+           !pause_request(a);
 }
 
 void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a,
@@ -71,7 +71,9 @@ void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a,
 }
 
 // Answers the newest held request with a terminate scoped to a stream that
-// never opened, so that the session goes on.
+// never opened, so that the session goes on. The stream name is minted only
+// to scope the error to this add (XEP-0124 §16.6, C124-16.6-01): no stream
+// ever has it.
 void Session::refuse_add(Condition c, std::string_view reason, const ReplyNote& report,
                          Context& ctx) {
     ++ctx.counters.requests_rejected;
@@ -251,19 +253,13 @@ void Session::drop_stream(Stream& s, Context& ctx) {
 
 std::vector<xml::Fragment> Session::take_stream_payloads(LinkId link) {
     std::vector<xml::Fragment> out;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < queue_.size(); ++i) {
-        if (queue_from_[i] == link) {
-            queue_bytes_ -= queue_[i].bytes.size();
-            out.push_back(std::move(queue_[i]));
-        } else {
-            queue_[kept] = std::move(queue_[i]);
-            queue_from_[kept] = queue_from_[i];
-            ++kept;
+    for (auto& q : queue_) {
+        if (q.link == link) {
+            queue_bytes_ -= q.fragment.bytes.size();
+            out.push_back(std::move(q.fragment));
         }
     }
-    queue_.resize(kept);
-    queue_from_.resize(kept);
+    std::erase_if(queue_, [&](const Queued& q) { return q.link == link; });
     return out;
 }
 
@@ -271,14 +267,14 @@ Stream* Session::take_payloads(std::vector<xml::Fragment>& out) {
     if (queue_.empty()) {
         return nullptr;
     }
-    Stream* s = stream_by_link(queue_from_.front());
+    const LinkId link = queue_.front().link;
+    Stream* s = stream_by_link(link);
     if (!named()) {
-        out = std::move(queue_);
-        clear_queue();
+        out = take_queue();
         return s;
     }
     // C124-16.4-01: one stream per body; each stream's order is kept.
-    out = take_stream_payloads(queue_from_.front());
+    out = take_stream_payloads(link);
     return s;
 }
 
