@@ -257,8 +257,9 @@ void Engine::settle(SessionId id, std::size_t first_action, Context& ctx) {
         timers_.erase({*slot.armed, id});
     }
     if (slot.session->finished()) {
+        // Its links are already gone from by_link_: each was let go with a
+        // CloseBackend (erased above) or a BackendClosed (erased on it).
         by_sid_.erase(slot.session->params().sid);
-        by_link_.erase(slot.session->params().link);
         sessions_.erase(it);
         return;
     }

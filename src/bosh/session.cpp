@@ -157,18 +157,18 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     if (!check_key(id, r.attrs, ctx)) {
         return;
     }
-    const auto report = report_for(r.attrs, ctx); // before this request changes anything
-    if (report) {
-        last_reported_ = report->report;
-    }
+    // Before this request changes anything; it counts as reported once a
+    // reply carries it (add_ack()).
+    const auto report = report_for(r.attrs, ctx);
     if (!take_ack(id, r.attrs, ctx) || !check_pause(id, r.attrs, ctx)) {
         return;
     }
+    drop_for_closed_stream(r, ctx);
     if (r.attrs.terminate) {
-        return on_terminate(id, std::move(r), ctx);
+        return on_terminate(id, std::move(r), report.value_or(ReplyNote{}), ctx);
     }
-    if (is_add_stream(r)) {
-        return add_stream(id, rid, r.attrs, ctx);
+    if (is_add_stream(r.attrs, r.payloads)) {
+        return add_stream(id, rid, r.attrs, report.value_or(ReplyNote{}), ctx);
     }
     std::vector<Stream*> targets;
     if (!target_streams(id, r, targets, ctx)) {
@@ -225,11 +225,9 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
     BodyBuilder first;
     first.attribute("type", "terminate");
     if (streams_.size() <= 1) { // else they bounce: one body, one stream (C124-16.4-01)
-        first.payloads(queue_);
-        ctx.counters.stanzas_to_client += queue_.size();
-        queue_.clear();
-        queue_from_.clear();
-        queue_bytes_ = 0;
+        const auto all = take_queue();
+        ctx.counters.stanzas_to_client += all.size();
+        first.payloads(all);
     }
     close_backend(ctx); // after the queue went to the client: nothing to bounce (C206-7)
     answer_all(make_reply(first.finish(), p_.content_type),

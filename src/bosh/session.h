@@ -1,4 +1,5 @@
-// One BOSH session (XEP-0124) bridged to one XMPP stream (XEP-0206).
+// One BOSH session (XEP-0124) bridged to its XMPP streams (XEP-0206): one,
+// or several under XEP-0124 §16 (multiple streams).
 //
 // The session decides every reply: which held request carries which
 // payloads, when a request is answered empty, when the session ends and with
@@ -128,6 +129,13 @@ private:
         bool creation = false;
         std::optional<Key> key; // its §15 key, which a resend must repeat (C124-15.4-04)
     };
+    // A stream's end, for the client: a terminate naming it (C124-16.5-01,
+    // C124-16.6-01).
+    struct StreamEnd {
+        std::string name;
+        std::optional<Condition> condition; // none: the client closed it
+        std::vector<xml::Fragment> payloads;
+    };
 
     bool polling_session() const;
     util::Duration gap_timeout() const;
@@ -167,15 +175,23 @@ private:
     Stream* stream_by_link(LinkId link);
     Stream* stream_by_name(std::string_view name);
     Stream& first_stream() { return *streams_.front(); }
-    bool is_add_stream(const Request& r) const;
-    void add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, Context& ctx);
-    void refuse_add(Condition c, std::string_view reason, Context& ctx);
-    // The streams a request's payloads go to; empty when it names an unknown
-    // one (and the session ended with item-not-found, C124-16.4-04).
+    bool is_add_stream(const BodyAttrs& a, const std::vector<xml::Fragment>& payloads) const;
+    // C124-16.4-05: a request naming a stream of this session that just
+    // closed has its payloads dropped; it goes on as an empty request.
+    bool recently_closed(std::string_view name) const;
+    void drop_for_closed_stream(Request& r, Context& ctx);
+    void add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a, const ReplyNote& report,
+                    Context& ctx);
+    void refuse_add(Condition c, std::string_view reason, const ReplyNote& report, Context& ctx);
+    // Fills |out| with the streams a request's payloads (or its restart) go
+    // to. Returns false when the session ended: the request names no stream
+    // of the session (item-not-found, C124-16.4-04) or restarts without
+    // naming one when it must (bad-request).
     bool target_streams(RequestId id, const Request& r, std::vector<Stream*>& out, Context& ctx);
-    void on_terminate(RequestId id, Request r, Context& ctx);
+    void on_terminate(RequestId id, Request r, const ReplyNote& report, Context& ctx);
     bool streams_late(Context& ctx);
-    void terminate_stream(RequestId id, Request r, Stream& s, Context& ctx);
+    void terminate_stream(RequestId id, Request r, Stream& s, const ReplyNote& report,
+                          Context& ctx);
     // A fatal error on |s| while other streams stay open (C124-16.6-01..03).
     void fail_stream(Stream& s, Condition c, std::string_view reason, Context& ctx,
                      const xml::Fragment* stream_error = nullptr);
@@ -185,12 +201,14 @@ private:
     // (all of them while no body is named) into |out|; returns that stream.
     Stream* take_payloads(std::vector<xml::Fragment>& out);
     std::vector<xml::Fragment> take_stream_payloads(LinkId link);
-    void answer_stream_end(Context& ctx);
+    void answer_stream_end(Context& ctx, const ReplyNote& note = {});
+    void answer_newest(Context& ctx, std::optional<StreamEnd> end, ReplyNote note = {});
     void add_named_info(BodyBuilder& b, Stream& s);
 
     // Replies.
     void release(Context& ctx);
     void answer_front(Context& ctx, bool with_payloads, const ReplyNote& note = {});
+    void add_ack(BodyBuilder& b, std::uint64_t rid, const ReplyNote& note, Context& ctx);
     void add_stream_info(BodyBuilder& b, bool xmpp_declared, Stream& s);
     void add_creation_attributes(BodyBuilder& b);
     ReplyPtr terminal_reply(Condition c, bool with_payloads,
@@ -215,12 +233,18 @@ private:
     // Sends the server an error for each queued stanza that needs one, and
     // empties the queue (XEP-0206 §7).
     void bounce_undelivered(Context& ctx);
+    void clear_queue();
+    // Moves every queued payload out and empties the queue.
+    std::vector<xml::Fragment> take_queue();
 
     SessionParams p_;
     RidWindow window_;
-    std::vector<Held> held_;           // at most requests (<= 17): a vector beats a deque here
-    std::vector<xml::Fragment> queue_; // payloads for the client, in arrival order
-    std::vector<LinkId> queue_from_;   // the stream of each (C124-16.4-01)
+    std::vector<Held> held_; // at most requests (<= 17): a vector beats a deque here
+    struct Queued {
+        xml::Fragment fragment;
+        LinkId link; // its stream (C124-16.4-01)
+    };
+    std::vector<Queued> queue_; // payloads for the client, in arrival order
     std::size_t queue_bytes_ = 0;
     util::TimePoint idle_since_; // when the session last became idle()
     bool was_idle_ = false;
@@ -237,15 +261,15 @@ private:
 
     // The open streams, the first one first while it is open (XEP-0124 §16).
     std::vector<std::unique_ptr<Stream>> streams_;
-    bool added_streams_ = false; // a second stream was ever added
+    bool added_streams_ = false;              // a second stream was ever added
+    std::optional<util::TimePoint> last_add_; // the last stream added (`polling` apart)
     // Streams that ended while no request was held: their terminate
     // replies wait for the next request (C124-16.6-01).
-    struct StreamEnd {
-        std::string name;
-        std::optional<Condition> condition; // none: the client closed it
-        std::vector<xml::Fragment> payloads;
-    };
     std::vector<StreamEnd> stream_ends_;
+    // The names of the last streams closed (C124-16.4-05), at most
+    // kRecentlyClosed, oldest first.
+    static constexpr std::size_t kRecentlyClosed = 8;
+    std::vector<std::string> closed_names_;
     std::vector<xmpp::ServerEvent> server_events_; // reused
     bool negotiated_ = false; // the first stream's features arrived (creation reply)
     ReplyPtr terminal_;       // to deliver on the next request (C206-6-04)

@@ -50,11 +50,11 @@ bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
     const BodyAttrs& newest = newest_parked ? early.rbegin()->second.attrs : r.attrs;
     // A pause request is neither empty nor overactive (C124-11-02, C124-11-04).
     const bool pausing = pause_request(newest);
-    // Neither is an add-stream request (C124-16.3-02): it opens a stream.
-    const bool adding = multi_stream() && newest.to && !newest.restart;
+    const auto& payloads = newest_parked ? early.rbegin()->second.payloads : r.payloads;
+    // Neither is an add-stream request (C124-16.3-02): it opens a stream (and
+    // has its own `polling` rule, in add_stream()).
     const bool empty =
-        !pausing && !adding &&
-        is_empty_request(newest, newest_parked ? early.rbegin()->second.payloads : r.payloads);
+        !pausing && !is_add_stream(newest, payloads) && is_empty_request(newest, payloads);
     const std::size_t outstanding = held_.size() + early.size() + 1;
     // One request beyond `requests` is allowed if it pauses or terminates
     // (C124-11-02).

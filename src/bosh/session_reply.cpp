@@ -67,16 +67,7 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
         }
     }
     if (!h.creation) {
-        // C124-9.1-01/03: acknowledge the highest rid received in order when
-        // it is not the one being answered.
-        if (p_.acks && window_.last() > h.rid) {
-            b.attribute("ack", window_.last());
-        }
-        if (note.report != 0) {
-            b.attribute("report", note.report).attribute("time", note.time_ms); // C124-9.2-02
-            ctx.log.info("request.report",
-                         {{"sid", p_.sid}, {"rid", h.rid}, {"report", note.report}});
-        }
+        add_ack(b, h.rid, note, ctx);
     }
     last_reply_had_payloads_ = !payloads.empty();
     if (!payloads.empty()) {
@@ -88,6 +79,20 @@ void Session::answer_front(Context& ctx, bool with_payloads, const ReplyNote& no
         window_.remember({h.rid, reply, ctx.now, std::move(h.key)});
     }
     respond(h.id, std::move(reply), ctx);
+}
+
+// C124-9.1-01/03: acknowledge the highest rid received in order when it is
+// not the one being answered; C124-9.2-01/02: a due report.
+void Session::add_ack(BodyBuilder& b, std::uint64_t rid, const ReplyNote& note, Context& ctx) {
+    if (p_.acks && window_.last() > rid) {
+        b.attribute("ack", window_.last());
+    }
+    if (note.report != 0) {
+        b.attribute("report", note.report).attribute("time", note.time_ms);
+        // Each missing rid is reported once, when the report goes out.
+        last_reported_ = std::max(last_reported_, note.report);
+        ctx.log.info("request.report", {{"sid", p_.sid}, {"rid", rid}, {"report", note.report}});
+    }
 }
 
 // C124-7.2-11 and C206-4-01: the server's identity and stream version go to
@@ -166,13 +171,11 @@ ReplyPtr Session::terminal_reply(Condition c, bool with_payloads, const xml::Fra
     // each on its own stream, as the streams close (C206-7).
     if (with_payloads && streams_.size() <= 1) {
         // C206-6-03: stanzas the server sent before its error come first.
+        auto all = take_queue();
         if (trailer) {
-            queue_.push_back(*trailer);
+            all.push_back(*trailer);
         }
-        b.payloads(queue_);
-        queue_.clear();
-        queue_from_.clear();
-        queue_bytes_ = 0;
+        b.payloads(all);
     }
     const int status = p_.ver ? 200 : legacy_http_status(c); // C124-17.1-01/02
     return make_reply(b.finish(), p_.content_type, status);
@@ -253,9 +256,19 @@ bool Session::open_requests() const {
 
 void Session::finish(Context& ctx) {
     close_backend(ctx);
+    if (!stream_ends_.empty()) {
+        // Stream ends no request came for (C124-16.6-01): their payloads are
+        // lost with the session.
+        std::size_t payloads = 0;
+        for (const auto& e : stream_ends_) {
+            payloads += e.payloads.size();
+        }
+        ctx.log.info("stream.ends_dropped",
+                     {{"sid", p_.sid}, {"ends", stream_ends_.size()}, {"payloads", payloads}});
+        stream_ends_.clear();
+    }
     finished_ = true;
-    queue_.clear();
-    queue_from_.clear();
+    clear_queue();
 }
 
 } // namespace boshd::bosh

@@ -150,21 +150,24 @@ void Session::write(Stream& s, std::string bytes, Context& ctx) {
 void Session::bounce_undelivered(Context& ctx) {
     std::size_t bounced = 0;
     std::size_t dropped = 0;
-    // Bounces share the links' write buffers, bounded by max_server_queue, with
-    // what is already pending and the closing </stream:stream>: past half of
-    // it (counted over all streams), the rest is dropped rather than have a
-    // link drop everything.
+    // Bounces share each link's write buffer, bounded by max_server_queue,
+    // with what is already pending and the closing </stream:stream>: past
+    // half of it (per stream, each link has its own buffer), the rest is
+    // dropped rather than have a link drop everything.
     const std::size_t budget = ctx.limits.max_server_queue / 2;
-    std::size_t bytes = 0;
-    for (std::size_t i = 0; i < queue_.size(); ++i) {
-        Stream* s = stream_by_link(queue_from_[i]);
+    std::vector<std::size_t> bytes(streams_.size(), 0); // by index in streams_
+    for (const auto& q : queue_) {
+        auto it = std::find_if(streams_.begin(), streams_.end(),
+                               [&](const auto& p) { return p->link == q.link; });
+        Stream* s = it == streams_.end() ? nullptr : it->get();
         if (s && s->negotiated && s->link_open && s->connected) {
-            if (auto error = xmpp::bounce(queue_[i])) {
-                if (bytes + error->size() > budget) {
+            if (auto error = xmpp::bounce(q.fragment)) {
+                auto& used = bytes[static_cast<std::size_t>(it - streams_.begin())];
+                if (used + error->size() > budget) {
                     ++dropped;
                     continue;
                 }
-                bytes += error->size();
+                used += error->size();
                 write(*s, std::move(*error), ctx);
                 ++bounced;
             }
@@ -174,15 +177,32 @@ void Session::bounce_undelivered(Context& ctx) {
         ctx.log.info("session.bounced",
                      {{"sid", p_.sid}, {"stanzas", bounced}, {"dropped", dropped}});
     }
+    clear_queue();
+}
+
+// Empties the client queue. The stream ends waiting for a request stay
+// counted in queue_bytes_ until they are delivered (max_client_queue).
+void Session::clear_queue() {
     queue_.clear();
-    queue_from_.clear();
     queue_bytes_ = 0;
+    for (const auto& e : stream_ends_) {
+        queue_bytes_ += xml::total_bytes(e.payloads);
+    }
+}
+
+std::vector<xml::Fragment> Session::take_queue() {
+    std::vector<xml::Fragment> out;
+    out.reserve(queue_.size());
+    for (auto& q : queue_) {
+        out.push_back(std::move(q.fragment));
+    }
+    clear_queue();
+    return out;
 }
 
 void Session::to_client(Stream& s, xml::Fragment f, Context&) {
     queue_bytes_ += f.bytes.size();
-    queue_.push_back(std::move(f));
-    queue_from_.push_back(s.link);
+    queue_.push_back({std::move(f), s.link});
 }
 
 void Session::close_link(Stream& s, Context& ctx) {

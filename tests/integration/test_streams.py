@@ -128,8 +128,14 @@ class StreamsTest(BoshTestCase):
         msg = self.assertHasStanza(r, "message")
         self.assertEqual(msg.findtext("{%s}body" % CLIENT_NS), "still-here")
         self.assertEqual(r.xml().get("stream"), name1)
-        # C124-16.6-02: payloads for the closed stream are refused.
-        self.assertTerminate(s.request(message("too-late"), stream=name2), "item-not-found")
+        # C124-16.6-02: the stream is closed; C124-16.4-05: payloads naming it
+        # moments later are dropped, and the request is an ordinary one.
+        c, _ = s.send(message("too-late"), stream=name2)
+        self.assertTrue(self.boshd.wait_log("stream.payloads_dropped"))
+        conn1.push(message("after", frm="bob@example.com"))
+        r = c.read_response(timeout=5)
+        msg = self.assertHasStanza(r, "message")
+        self.assertEqual(msg.findtext("{%s}body" % CLIENT_NS), "after")
         self.assertEqual(conn1.count("too-late"), 0)
 
 

@@ -35,12 +35,14 @@ std::vector<bosh::Route> two_routes() {
 
 // A session with multi-stream support and a second stream, both negotiated.
 struct TwoStreams {
-    EngineHarness h{multi_limits(), two_routes()};
+    EngineHarness h;
     bosh::LinkId link1{}, link2{};
     std::string name1, name2;
     bosh::RequestId add{};
 
-    explicit TwoStreams(const std::string& to = "example.com") {
+    explicit TwoStreams(const std::string& to = "example.com",
+                        const bosh::Limits& limits = multi_limits())
+        : h{limits, two_routes()} {
         h.create();
         link1 = h.opened().back().link;
         name1 = Doc(h.body(h.creation_request)).attr("stream");
@@ -95,6 +97,7 @@ TEST_SUITE("bosh/engine/streams") {
             sids.push_back(h.sid);
             names.insert(Doc(h.body(h.creation_request)).attr("stream"));
             for (int k = 0; k < 2; ++k) {
+                h.advance_s(2); // adds are `polling` apart
                 const auto add = h.send("", "to='example.com'");
                 REQUIRE(h.answered(add));
                 names.insert(Doc(h.body(add)).attr("stream"));
@@ -173,7 +176,81 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(Doc(h.body(add)).has("stream"));
         CHECK_FALSE(Doc(h.body(add)).has("condition"));
         CHECK(h.engine.session_count() == 1);
-        CHECK_FALSE(h.answered(poll));
+        CHECK(Doc(h.body(poll)).children().empty()); // answered first, in rid order (C124-8-07)
+    }
+
+    TEST_CASE("C124-8-07 an add-stream or stream terminate is answered after older requests") {
+        SUBCASE("add-stream") {
+            EngineHarness h{multi_limits()};
+            h.create();
+            const auto held = h.send();
+            h.server_send(msg("queued"));
+            REQUIRE(h.answered(held));
+            const auto held2 = h.send(); // hold=1: held
+            const auto responses = h.responses();
+            const auto add = h.send("", "to='example.com'");
+            REQUIRE(h.answered(add));
+            REQUIRE(h.answered(held2));
+            CHECK(h.responses() == responses + 2);
+            CHECK(Doc(h.body(held2)).children().empty());
+        }
+        SUBCASE("add refused") {
+            EngineHarness h{multi_limits(2)};
+            h.create();
+            REQUIRE(h.answered(h.send("", "to='example.com'")));
+            const auto held = h.send();
+            const auto add = h.send("", "to='example.com'");
+            REQUIRE(h.answered(add));
+            CHECK(condition(h, add) == "policy-violation");
+            CHECK(Doc(h.body(held)).children().empty());
+        }
+        SUBCASE("stream terminate; the older request takes what is queued") {
+            TwoStreams t;
+            const auto held = t.h.send();
+            t.h.advance_s(1);
+            t.h.server_send(msg("for one"), t.link1); // goes out on held at once
+            REQUIRE(t.h.answered(held));
+            const auto held2 = t.h.send();
+            const auto stop = t.h.send("", "type='terminate' stream='" + t.name2 + "'");
+            REQUIRE(t.h.answered(stop));
+            REQUIRE(t.h.answered(held2));
+            CHECK(Doc(t.h.body(held2)).children().empty());
+            CHECK(Doc(t.h.body(stop)).attr("stream") == t.name2);
+        }
+    }
+
+    TEST_CASE("C124-9.2-01 a due report goes out on an add-stream or stream terminate path") {
+        SUBCASE("on the add-stream reply") {
+            EngineHarness h{multi_limits()};
+            h.create("ack='1'");
+            const auto r1 = h.send();
+            h.advance_s(60); // 1001 answered; the client never gets it
+            REQUIRE(h.answered(r1));
+            const auto add = h.send("", "to='example.com' ack='1000'");
+            REQUIRE(h.answered(add));
+            CHECK(Doc(h.body(add)).attr("report") == "1001");
+            CHECK(Doc(h.body(add)).has("stream"));
+            CHECK(h.capture.count("request.report") == 1);
+        }
+        SUBCASE("on the older held request's reply, before a stream terminate") {
+            EngineHarness h{multi_limits()};
+            h.create("ack='1'");
+            const auto add = h.send("", "to='example.com'");
+            REQUIRE(h.answered(add));
+            const auto name2 = Doc(h.body(add)).attr("stream");
+            const auto r1 = h.send("", "ack='1001'");
+            const auto name1 = Doc(h.body(h.creation_request)).attr("stream");
+            // Releases 1002: the client loses it.
+            const auto held = h.send(msg("x"), "ack='1001' stream='" + name1 + "'");
+            REQUIRE(h.answered(r1));
+            REQUIRE_FALSE(h.answered(held));
+            const auto stop = h.send("", "type='terminate' stream='" + name2 + "' ack='1001'");
+            REQUIRE(h.answered(stop));
+            REQUIRE(h.answered(held));
+            CHECK(Doc(h.body(held)).attr("report") == "1002");
+            CHECK_FALSE(Doc(h.body(stop)).has("report"));
+            CHECK(h.capture.count("request.report") == 1);
+        }
     }
 
     TEST_CASE("C124-16.3-02 an add-stream for an unserved domain is refused, session goes on") {
@@ -193,6 +270,7 @@ TEST_SUITE("bosh/engine/streams") {
         EngineHarness h{multi_limits(2)};
         h.create();
         REQUIRE(h.answered(h.send("", "to='example.com'")));
+        h.advance_s(2); // `polling` apart: refused for max_streams only
         const auto third = h.send("", "to='example.com'");
         REQUIRE(h.answered(third));
         CHECK(condition(h, third) == "policy-violation");
@@ -201,6 +279,24 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(h.engine.session_count() == 1); // only the add was refused
         const auto next = h.send();
         CHECK_FALSE(h.answered(next));
+    }
+
+    TEST_CASE("C124-16.3-02 C124-12-03 adds sooner than polling apart are refused, scoped") {
+        EngineHarness h{multi_limits()};
+        h.create();
+        REQUIRE(h.answered(h.send("", "to='example.com'")));
+        h.advance_ms(1500);
+        const auto soon = h.send("", "to='example.com'");
+        REQUIRE(h.answered(soon));
+        CHECK(condition(h, soon) == "policy-violation");
+        CHECK(Doc(h.body(soon)).attr("type") == "terminate");
+        CHECK(h.links_opened() == 2);
+        CHECK(h.engine.session_count() == 1); // only the add was refused
+        h.advance_ms(500);
+        const auto later = h.send("", "to='example.com'");
+        REQUIRE(h.answered(later));
+        CHECK_FALSE(Doc(h.body(later)).has("condition"));
+        CHECK(h.links_opened() == 3);
     }
 
     TEST_CASE("C124-16.4-01 every non-empty body names its stream, never two streams") {
@@ -332,7 +428,7 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(Doc(t.h.body(next)).attr("stream") == t.name1);
     }
 
-    TEST_CASE("C124-16.6-02 after a stream-scoped error, payloads to that stream: item-not-found") {
+    TEST_CASE("C124-16.6-02 C124-16.4-05 after a stream-scoped error, payloads to it are dropped") {
         TwoStreams t;
         t.h.server_send("<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
                         "</stream:error>",
@@ -345,8 +441,41 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(Doc(t.h.body(next)).attr("stream") == t.name2);
         CHECK(t.h.body(next).find("<conflict") != std::string::npos);
         const auto late = t.h.send(msg("too late"), "stream='" + t.name2 + "'");
-        CHECK(condition(t.h, late) == "item-not-found");
+        CHECK_FALSE(t.h.answered(late)); // an ordinary empty request now
+        CHECK(t.h.engine.session_count() == 1);
         CHECK(t.h.written(t.link1).find("too late") == std::string::npos);
+        CHECK(t.h.written(t.link2).find("too late") == std::string::npos);
+    }
+
+    TEST_CASE("C124-16.4-05 a stream closed moments ago: payloads dropped, the session goes on") {
+        SUBCASE("its end still waits for a request") {
+            TwoStreams t;
+            t.h.server_close(t.link2); // nothing held: the end waits in stream_ends_
+            const auto late = t.h.send(msg("late"), "stream='" + t.name2 + "'");
+            REQUIRE(t.h.answered(late));
+            CHECK(condition(t.h, late) == "remote-connection-failed"); // the end, not an error
+            CHECK(Doc(t.h.body(late)).attr("stream") == t.name2);
+            CHECK(t.h.engine.session_count() == 1);
+            CHECK(t.h.written(t.link1).find("late") == std::string::npos);
+            CHECK(t.h.capture.count("stream.payloads_dropped") == 1);
+        }
+        SUBCASE("closed by the client, then a restart and a terminate naming it") {
+            TwoStreams t;
+            REQUIRE(t.h.answered(t.h.send("", "type='terminate' stream='" + t.name2 + "'")));
+            const auto late = t.h.send(msg("late"), "stream='" + t.name2 + "'");
+            CHECK_FALSE(t.h.answered(late));
+            t.h.advance_s(3);
+            t.h.send("", std::string(kRestart) + " stream='" + t.name2 + "'");
+            CHECK(stream_headers(t.h.written(t.link1)).size() == 1);
+            t.h.send("", "type='terminate' stream='" + t.name2 + "'");
+            CHECK(t.h.engine.session_count() == 1);
+            CHECK_FALSE(t.h.link_closed(t.link1));
+            CHECK(t.h.written(t.link1).find("late") == std::string::npos);
+            CHECK(t.h.capture.count("stream.payloads_dropped") == 3);
+            // C124-16.4-04: a name never seen still ends the session.
+            const auto bogus = t.h.send(msg("x"), "stream='bogus'");
+            CHECK(condition(t.h, bogus) == "item-not-found");
+        }
     }
 
     TEST_CASE("C124-16.6-04 an error on the only stream, or a session error, names no stream") {
@@ -399,6 +528,92 @@ TEST_SUITE("bosh/engine/streams") {
         CHECK(stream_headers(t.h.written(t.link2)).size() == 2);
     }
 
+    TEST_CASE("C206-5-04 once the first stream is closed, a restart must name its stream") {
+        TwoStreams t;
+        REQUIRE(t.h.answered(t.h.send("", "type='terminate' stream='" + t.name1 + "'")));
+        REQUIRE(t.h.engine.session_count() == 1);
+        const auto r = t.h.send("", kRestart);
+        REQUIRE(t.h.answered(r));
+        CHECK(condition(t.h, r) == "bad-request");
+        CHECK(stream_headers(t.h.written(t.link2)).size() == 1); // stream 2 not restarted
+    }
+
+    TEST_CASE("C124-16.6-01 a waiting stream end still counts against max_client_queue") {
+        auto limits = multi_limits();
+        limits.max_client_queue = 600;
+        TwoStreams t{"example.com", limits};
+        t.h.server_send(msg(std::string(400, 'a')), t.link2); // nothing held: queued
+        t.h.server_close(t.link2);                            // its payloads wait in the stream end
+        REQUIRE(t.h.engine.session_count() == 1);
+        REQUIRE_FALSE(t.h.link_closed(t.link1));
+        t.h.server_send(msg(std::string(300, 'b')), t.link1); // 700 bytes for the client
+        CHECK(t.h.link_closed(t.link1));
+        const auto next = t.h.send();
+        REQUIRE(t.h.answered(next));
+        CHECK(condition(t.h, next) == "policy-violation");
+    }
+
+    TEST_CASE("C124-16.5-01 terminating a stream not yet up: refused if payloads would be lost") {
+        SUBCASE("a stream that is up: closed with its payloads") {
+            TwoStreams t;
+            const auto stop = t.h.send(kUnavailable, "type='terminate' stream='" +
+                                                         Doc(t.h.body(t.add)).attr("stream") +
+                                                         "'"); // stream 2 is up: fine
+            REQUIRE(t.h.answered(stop));
+            CHECK_FALSE(Doc(t.h.body(stop)).has("condition"));
+        }
+        SUBCASE("the third stream, not up") {
+            TwoStreams t;
+            t.h.advance_s(2); // `polling` after the last add
+            t.h.advance_s(2); // `polling` after the last add
+            const auto add3 = t.h.send("", "to='example.com'");
+            const auto name3 = Doc(t.h.body(add3)).attr("stream");
+            const auto stop = t.h.send(kUnavailable, "type='terminate' stream='" + name3 + "'");
+            REQUIRE(t.h.answered(stop));
+            CHECK(condition(t.h, stop) == "bad-request");
+        }
+        SUBCASE("without payloads: closed") {
+            TwoStreams t;
+            t.h.advance_s(2); // `polling` after the last add
+            t.h.advance_s(2); // `polling` after the last add
+            const auto add3 = t.h.send("", "to='example.com'");
+            const auto name3 = Doc(t.h.body(add3)).attr("stream");
+            const auto link3 = t.h.opened().back().link;
+            const auto stop = t.h.send("", "type='terminate' stream='" + name3 + "'");
+            REQUIRE(t.h.answered(stop));
+            CHECK_FALSE(Doc(t.h.body(stop)).has("condition"));
+            CHECK(t.h.link_closed(link3));
+            CHECK(t.h.engine.session_count() == 1);
+        }
+    }
+
+    TEST_CASE("C124-16.6-01 stream ends lost with the session are logged") {
+        TwoStreams t;
+        t.h.server_send(msg("never read"), t.link2);
+        t.h.server_close(t.link2); // nothing held: the end waits
+        t.h.advance_s(30);         // inactivity
+        REQUIRE(t.h.engine.session_count() == 0);
+        CHECK(t.h.capture.count("stream.ends_dropped") == 1);
+    }
+
+    TEST_CASE("C206-7-01 the bounce budget is per stream, each link has its own buffer") {
+        auto limits = multi_limits();
+        limits.max_server_queue = 1200; // 600 of bounces per link
+        TwoStreams t{"example.com", limits};
+        for (int i = 0; i < 3; ++i) {
+            for (auto link : {t.link1, t.link2}) {
+                t.h.server_send("<message from='b@example.com/s' to='a@example.com/r' id='m" +
+                                    std::to_string(i) + "' type='chat'><body>x</body></message>",
+                                link);
+            }
+        }
+        t.h.advance_s(30); // inactivity: nobody collects them
+        REQUIRE(t.h.engine.session_count() == 0);
+        for (auto link : {t.link1, t.link2}) {
+            CHECK(occurrences(t.h.written(link), "type='error'") == 3);
+        }
+    }
+
     TEST_CASE("C206-7-01 undelivered stanzas bounce on the stream they came from") {
         TwoStreams t;
         t.h.server_send("<message from='b@example.com/s' to='a@example.com/r' id='m2' "
@@ -411,7 +626,8 @@ TEST_SUITE("bosh/engine/streams") {
     }
 
     TEST_CASE("C124-16.3-02 an add-stream that never gets features fails only that stream") {
-        TwoStreams t; // link2 negotiated; add a third that never answers
+        TwoStreams t;     // link2 negotiated; add a third that never answers
+        t.h.advance_s(2); // `polling` after the last add
         const auto add3 = t.h.send("", "to='example.com'");
         const auto name3 = Doc(t.h.body(add3)).attr("stream");
         const auto held = t.h.send();
