@@ -9,7 +9,7 @@ namespace boshd::bosh {
 
 Session::Session(SessionParams params, RequestId creation, std::vector<xml::Fragment> payloads,
                  Context& ctx)
-    : p_(std::move(params)), window_(p_.creation_rid, p_.requests), key_(p_.newkey) {
+    : p_(std::move(params)), window_(p_.creation_rid, p_.requests), key_(p_.newkey ? parse_key(*p_.newkey) : std::nullopt) {
     if (p_.client_acks) {
         window_.keep_unacknowledged(); // C124-9.2-03
     }

@@ -256,8 +256,9 @@ private:
     std::uint64_t pause_rid_ = 0;
     std::uint64_t highest_answered_ = 0; // for reports (C124-9.2-01)
     std::uint64_t last_reported_ = 0;    // each missing rid is reported once (C124-9.2-01)
-    // §15: what hex(SHA-1(next key)) must be; nullopt: no key sequencing.
-    std::optional<std::string> key_;
+    // §15: what SHA-1(next key) must be (the last key or newkey, as bytes);
+    // nullopt: no key sequencing.
+    std::optional<Key> key_;
 
     // The open streams, the first one first while it is open (XEP-0124 §16).
     std::vector<std::unique_ptr<Stream>> streams_;

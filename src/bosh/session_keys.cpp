@@ -4,28 +4,14 @@
 #include "bosh/session.h"
 #include "util/sha1.h"
 
-#include <algorithm>
-#include <cctype>
-
 namespace boshd::bosh {
-
-namespace {
-
-// Keys are hex: compared case-insensitively (C124-15.3-01).
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
-} // namespace
 
 // Whether |a|'s key is the next one of the chain (true without a chain).
 bool Session::key_matches_chain(const BodyAttrs& a) const {
-    // C124-15.4-01: the key is hashed as received; only the comparison
-    // ignores case (C124-15.3-01).
-    return !key_ || (a.key && iequals(util::sha1_hex(*a.key), *key_));
+    // C124-15.4-01: the key is hashed as received; the chain holds the
+    // previous key as bytes (parse_key reads hex in either case), so the
+    // comparison ignores case (C124-15.3-01).
+    return !key_ || (a.key && util::sha1(*a.key) == *key_);
 }
 
 // Checks a new request (in rid order) against the chain and advances it.
@@ -44,7 +30,7 @@ bool Session::check_key(RequestId id, const BodyAttrs& a, Context& ctx) {
         return false;
     }
     // C124-15.5-01: `newkey` next to a valid `key` starts a new chain.
-    key_ = a.newkey ? *a.newkey : *a.key;
+    key_ = a.newkey ? parse_key(*a.newkey) : key_of(a);
     return true;
 }
 
