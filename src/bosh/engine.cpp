@@ -9,19 +9,6 @@ namespace boshd::bosh {
 
 namespace {
 
-constexpr std::size_t kSidBytes = 16; // 128 bits from the CSPRNG (C124-7.2-01)
-
-std::string hex(std::span<const std::uint8_t> bytes) {
-    constexpr std::string_view digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 0xf];
-    }
-    return out;
-}
-
 template <class... Ts> struct Overloaded : Ts... { using Ts::operator()...; };
 template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
 
@@ -29,10 +16,10 @@ template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
 
 Engine::Engine(const Limits& limits, RouteTable routes, util::Random& random,
                const util::Logger& log)
-    : limits_(limits), routes_(std::move(routes)), random_(random), log_(log) {}
+    : limits_(limits), routes_(std::move(routes)), ids_(random), log_(log) {}
 
 void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
-    Context ctx{now, out, counters_, log_, limits_, this};
+    Context ctx{now, out, counters_, log_, limits_, routes_, ids_, lifetimes_};
     std::visit(
         Overloaded{
             [&](const RequestArrived& e) { on_request(e, ctx); },
@@ -41,6 +28,7 @@ void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
                 if (it == by_request_.end()) {
                     return;
                 }
+                // The client is gone; no action names the request again.
                 const SessionId sid = it->second;
                 by_request_.erase(it);
                 run(sid, ctx, [&](Session& s) { s.on_aborted(e.id, ctx); });
@@ -73,9 +61,9 @@ template <typename F> void Engine::run(SessionId id, Context& ctx, F&& handle) {
     if (it == sessions_.end()) {
         return;
     }
-    const auto mark = ctx.actions.size();
+    ctx.lifetimes.clear();
     handle(*it->second.session);
-    settle(id, mark, ctx);
+    settle(id, ctx);
 }
 
 template <typename F> void Engine::on_link(LinkId link, Context& ctx, F&& handle) {
@@ -121,7 +109,6 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
         return reject(r.id, Condition::ItemNotFound, "unknown sid", 200, ctx);
     }
     const SessionId id = found->second;
-    by_request_.emplace(r.id, id);
     run(id, ctx, [&](Session& s) {
         if (!attrs) {
             s.on_bad_request(r.id, attrs.error(), ctx);
@@ -166,11 +153,11 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     }
 
     SessionParams p;
-    p.id = SessionId{next_session_++};
-    p.link = new_link();
+    p.id = ids_.session();
+    p.link = ids_.link();
     p.sid = new_sid();
     if (limits_.max_streams > 1) {
-        p.stream_name = new_stream_name(); // C124-16.2-01
+        p.stream_name = ids_.token(); // C124-16.2-01, C124-16.2-02
     }
     p.route = std::move(route);
     p.creation_rid = *a.rid;
@@ -198,7 +185,6 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     p.header.version = a.xmpp_version.value_or("1.0"); // C206-3-01
 
     const SessionId sid = p.id;
-    const LinkId link = p.link;
     std::string sid_text = p.sid;
     ctx.log.info("session.created",
                  {{"sid", sid_text},
@@ -207,46 +193,36 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
                   {"wait", static_cast<std::int64_t>(
                                std::chrono::duration_cast<util::Seconds>(p.wait).count())},
                   {"hold", p.hold}});
-    const auto mark = ctx.actions.size();
+    ctx.lifetimes.clear();
     auto session = std::make_unique<Session>(std::move(p), id, std::move(request.payloads), ctx);
     sessions_.emplace(sid, Slot{std::move(session), std::nullopt});
     by_sid_.emplace(std::move(sid_text), sid);
-    by_link_.emplace(link, sid);
-    by_request_.emplace(id, sid);
     ++counters_.sessions_created;
-    settle(sid, mark, ctx);
-}
-
-std::string Engine::random_hex() {
-    std::array<std::uint8_t, kSidBytes> bytes{};
-    random_.fill(bytes);
-    return hex(bytes);
+    settle(sid, ctx);
 }
 
 std::string Engine::new_sid() {
     std::string sid;
     do {
-        sid = random_hex();
+        sid = ids_.token(); // C124-7.2-01
     } while (by_sid_.contains(sid));
     return sid;
 }
 
-// C124-16.2-02: 128 bits from the CSPRNG, drawn separately from the sid, so
-// a name is opaque, unpredictable and (with overwhelming probability) unique
-// across the CM; nothing about it derives from the sid or a counter.
-std::string Engine::new_stream_name() {
-    return random_hex();
-}
-
-void Engine::settle(SessionId id, std::size_t first_action, Context& ctx) {
-    for (std::size_t i = first_action; i < ctx.actions.size(); ++i) {
-        if (const auto* r = std::get_if<Respond>(&ctx.actions[i])) {
-            by_request_.erase(r->id);
-        } else if (const auto* o = std::get_if<OpenBackend>(&ctx.actions[i])) {
-            by_link_.emplace(o->link, id); // an added stream (XEP-0124 §16)
-        } else if (const auto* c = std::get_if<CloseBackend>(&ctx.actions[i])) {
-            by_link_.erase(c->link); // no event names it again
-        }
+void Engine::settle(SessionId id, Context& ctx) {
+    const Lifetimes& lt = ctx.lifetimes;
+    // Taken before released within one call (Lifetimes), so in this order.
+    for (RequestId r : lt.requests_taken) {
+        by_request_.emplace(r, id);
+    }
+    for (RequestId r : lt.requests_released) {
+        by_request_.erase(r);
+    }
+    for (LinkId l : lt.links_opened) {
+        by_link_.emplace(l, id);
+    }
+    for (LinkId l : lt.links_released) {
+        by_link_.erase(l);
     }
     auto it = sessions_.find(id);
     if (it == sessions_.end()) {
@@ -257,8 +233,9 @@ void Engine::settle(SessionId id, std::size_t first_action, Context& ctx) {
         timers_.erase({*slot.armed, id});
     }
     if (slot.session->finished()) {
-        // Its links are already gone from by_link_: each was let go with a
-        // CloseBackend (erased above) or a BackendClosed (erased on it).
+        // Its requests and links are already gone from the indexes: each
+        // was released above or ended by its event (RequestAborted,
+        // BackendClosed).
         by_sid_.erase(slot.session->params().sid);
         sessions_.erase(it);
         return;

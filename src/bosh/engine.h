@@ -8,7 +8,8 @@
 #include "bosh/event.h"
 #include "bosh/limits.h"
 #include "bosh/route.h"
-#include "bosh/session.h"
+#include "bosh/id_issuer.h"
+#include "bosh/session/session.h"
 #include "util/log.h"
 #include "util/random.h"
 #include "util/time.h"
@@ -22,7 +23,7 @@
 
 namespace boshd::bosh {
 
-class Engine final : private StreamSource {
+class Engine final {
 public:
     // |random| and |log| must outlive the engine.
     Engine(const Limits& limits, RouteTable routes, util::Random& random, const util::Logger& log);
@@ -56,29 +57,20 @@ private:
     // The same for the session that owns |link|.
     template <typename F> void on_link(LinkId link, Context& ctx, F&& handle);
 
-    // Bookkeeping after |sid| handled an event that appended actions from
-    // |first_action| on: forgets answered requests, re-arms the timer, and
-    // removes the session once it has finished.
-    void settle(SessionId id, std::size_t first_action, Context& ctx);
+    // Bookkeeping after session |id| handled an event: indexes the requests
+    // and links its parts reported taken or let go (ctx.lifetimes), re-arms
+    // its timer, and removes the session once it has finished.
+    void settle(SessionId id, Context& ctx);
     std::string new_sid();
-    std::string random_hex();
-
-    // StreamSource, for sessions adding streams (XEP-0124 §16).
-    LinkId new_link() override { return LinkId{next_link_++}; }
-    std::string new_stream_name() override;
-    std::shared_ptr<const Route> route_for(std::string_view domain) const override {
-        return routes_.find(domain);
-    }
 
     Limits limits_;
     RouteTable routes_;
-    util::Random& random_;
+    IdIssuer ids_;
     const util::Logger& log_;
     Counters counters_;
+    Lifetimes lifetimes_; // reused for every session call
     bool shutting_down_ = false;
 
-    std::uint64_t next_session_ = 1;
-    std::uint64_t next_link_ = 1;
     std::unordered_map<SessionId, Slot, IdHash> sessions_;
     std::unordered_map<std::string, SessionId> by_sid_;
     std::unordered_map<LinkId, SessionId, IdHash> by_link_;

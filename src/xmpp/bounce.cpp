@@ -2,7 +2,7 @@
 
 #include "xml/expat.h"
 #include "xml/writer.h"
-#include "xmpp/server_stream.h"
+#include "xmpp/stream_protocol.h"
 
 #include <cstring>
 

@@ -1,22 +1,23 @@
-#include "bosh/rid_window.h"
+#include "bosh/session/request_window.h"
 
 #include <doctest/doctest.h>
 #include <memory>
 #include <string>
 #include <vector>
 
-using boshd::bosh::EarlyRequest;
+using boshd::bosh::Lifetimes;
+using boshd::bosh::ReplayCache;
 using boshd::bosh::Reply;
 using boshd::bosh::ReplyPtr;
 using boshd::bosh::RequestId;
-using boshd::bosh::RidWindow;
-using Place = boshd::bosh::RidWindow::Place;
+using boshd::bosh::RequestWindow;
+using Place = boshd::bosh::RequestWindow::Place;
 namespace util = boshd::util;
 
 namespace {
 
-EarlyRequest early_request(std::uint64_t id) {
-    EarlyRequest r;
+RequestWindow::Parked parked_request(std::uint64_t id) {
+    RequestWindow::Parked r;
     r.id = RequestId{id};
     r.attrs.rid = id;
     return r;
@@ -27,17 +28,17 @@ ReplyPtr reply(const std::string& body) {
 }
 
 // The cached reply for |rid|, or null.
-ReplyPtr cached(const RidWindow& w, std::uint64_t rid) {
-    const auto* c = w.cached_entry(rid);
-    return c ? c->reply : nullptr;
+ReplyPtr cached(const ReplayCache& c, std::uint64_t rid) {
+    const auto* e = c.find(rid);
+    return e ? e->reply : nullptr;
 }
 
 } // namespace
 
-TEST_SUITE("bosh/rid_window") {
+TEST_SUITE("bosh/session/request_window") {
 
     TEST_CASE("C124-14.2-01 C124-14.2-02 place() with requests=2") {
-        RidWindow w(100, 2); // the creation request was rid 100
+        RequestWindow w(100, 2, false); // the creation request was rid 100
         CHECK(w.last() == 100);
         CHECK(w.place(0) == Place::Behind);
         CHECK(w.place(1) == Place::Behind);
@@ -51,7 +52,7 @@ TEST_SUITE("bosh/rid_window") {
     }
 
     TEST_CASE("C124-14.2-01 C124-14.2-02 place() with requests=3") {
-        RidWindow w(100, 3);
+        RequestWindow w(100, 3, false);
         CHECK(w.place(100) == Place::Behind);
         CHECK(w.place(101) == Place::Next);
         CHECK(w.place(102) == Place::Ahead);
@@ -60,14 +61,14 @@ TEST_SUITE("bosh/rid_window") {
     }
 
     TEST_CASE("place() with requests=1 has no room ahead") {
-        RidWindow w(7, 1);
+        RequestWindow w(7, 1, false);
         CHECK(w.place(7) == Place::Behind);
         CHECK(w.place(8) == Place::Next);
         CHECK(w.place(9) == Place::Beyond);
     }
 
     TEST_CASE("C124-14.2-01 advance() moves the window") {
-        RidWindow w(100, 2);
+        RequestWindow w(100, 2, false);
         w.advance(101);
         CHECK(w.last() == 101);
         CHECK(w.place(101) == Place::Behind);
@@ -84,7 +85,7 @@ TEST_SUITE("bosh/rid_window") {
 
     TEST_CASE("C124-14.1-01 the window works at 2^53-1") {
         const auto top = boshd::bosh::kMaxRid;
-        RidWindow w(top - 2, 2);
+        RequestWindow w(top - 2, 2, false);
         CHECK(w.place(top - 1) == Place::Next);
         CHECK(w.place(top) == Place::Ahead);
         w.advance(top - 1);
@@ -94,20 +95,21 @@ TEST_SUITE("bosh/rid_window") {
     }
 
     TEST_CASE("C124-14.2-01 parked requests come out in rid order once the gap is filled") {
-        RidWindow w(10, 3);
-        w.park(13, early_request(3));
-        w.park(12, early_request(2));
-        CHECK(w.early_requests().size() == 2);
-        REQUIRE(w.early(12) != nullptr);
-        CHECK(w.early(12)->id == RequestId{2});
-        REQUIRE(w.early(13) != nullptr);
-        CHECK(w.early(13)->id == RequestId{3});
-        CHECK(w.early(11) == nullptr);
-        CHECK(w.early(14) == nullptr);
+        RequestWindow w(10, 3, false);
+        Lifetimes lt;
+        w.park(13, parked_request(3), lt);
+        w.park(12, parked_request(2), lt);
+        CHECK(w.parked().size() == 2);
+        REQUIRE(w.parked(12) != nullptr);
+        CHECK(w.parked(12)->id == RequestId{2});
+        REQUIRE(w.parked(13) != nullptr);
+        CHECK(w.parked(13)->id == RequestId{3});
+        CHECK(w.parked(11) == nullptr);
+        CHECK(w.parked(14) == nullptr);
 
         // 11 is missing: nothing can be taken.
         CHECK_FALSE(w.take_next());
-        CHECK(w.early_requests().size() == 2);
+        CHECK(w.parked().size() == 2);
 
         w.advance(11); // rid 11 arrived and was processed
         auto n = w.take_next();
@@ -115,7 +117,7 @@ TEST_SUITE("bosh/rid_window") {
         CHECK(n->first == 12);
         CHECK(n->second.id == RequestId{2});
         CHECK(n->second.attrs.rid == 12u - 10u);
-        CHECK(w.early(12) == nullptr);
+        CHECK(w.parked(12) == nullptr);
         // take_next() does not advance: 13 is not last + 1 until 12 is recorded.
         CHECK_FALSE(w.take_next());
         w.advance(12);
@@ -125,23 +127,31 @@ TEST_SUITE("bosh/rid_window") {
         CHECK(n->second.id == RequestId{3});
         w.advance(13);
         CHECK_FALSE(w.take_next());
-        CHECK(w.early_requests().empty());
+        CHECK(w.parked().empty());
     }
 
-    TEST_CASE("early() gives access to a parked request in place") {
-        RidWindow w(1, 2);
-        w.park(3, early_request(9));
-        REQUIRE(w.early(3) != nullptr);
-        CHECK(w.early(3)->attached);
-        w.early(3)->attached = false; // the client closed its connection
+    TEST_CASE("parked() gives access to a parked request in place") {
+        RequestWindow w(1, 2, false);
+        Lifetimes lt;
+        w.park(3, parked_request(9), lt);
+        REQUIRE(w.parked(3) != nullptr);
+        CHECK(w.parked(3)->attached);
+        CHECK(w.open());
+        w.detach(RequestId{9}, lt); // the client closed its connection
+        CHECK_FALSE(w.open());
+        CHECK(lt.requests_taken == std::vector<RequestId>{RequestId{9}});
+        CHECK(lt.requests_released == std::vector<RequestId>{RequestId{9}});
         w.advance(2);
         auto n = w.take_next();
         REQUIRE(n);
         CHECK_FALSE(n->second.attached);
     }
+}
+
+TEST_SUITE("bosh/session/replay_cache") {
 
     TEST_CASE("C124-14.3-01 the cache holds the last `requests` replies (requests=2)") {
-        RidWindow w(10, 2);
+        ReplayCache w(2, false);
         const auto r11 = reply("<body rid11/>");
         const auto r12 = reply("<body rid12/>");
         const auto r13 = reply("<body rid13/>");
@@ -161,7 +171,7 @@ TEST_SUITE("bosh/rid_window") {
     }
 
     TEST_CASE("C124-14.3-01 the cache holds the last `requests` replies (requests=3)") {
-        RidWindow w(10, 3);
+        ReplayCache w(3, false);
         std::vector<ReplyPtr> replies;
         for (std::uint64_t rid = 11; rid <= 16; ++rid) {
             replies.push_back(reply("r" + std::to_string(rid)));
@@ -180,7 +190,7 @@ TEST_SUITE("bosh/rid_window") {
     TEST_CASE("C124-14.3-01 replies stored out of rid order: the lowest rid leaves first") {
         // A request whose client went away is answered into the cache before
         // an older held one; the cache must still keep the newest rids.
-        RidWindow w(10, 2);
+        ReplayCache w(2, false);
         const auto r11 = reply("r11");
         const auto r12 = reply("r12");
         const auto r13 = reply("r13");
@@ -193,15 +203,14 @@ TEST_SUITE("bosh/rid_window") {
     }
 
     TEST_CASE("C124-9.2-03 a client that acks: every unacknowledged reply is kept, bytes counted") {
-        RidWindow w(10, 2);
-        w.keep_unacknowledged();
+        ReplayCache w(2, true);
         std::vector<ReplyPtr> replies;
         for (std::uint64_t rid = 11; rid <= 16; ++rid) {
             replies.push_back(reply("r" + std::to_string(rid)));
             w.remember({rid, replies.back(), {}, {}});
         }
         // Bodies of 3 bytes, plus a per-entry overhead: tiny replies count.
-        const auto six = w.cache_bytes();
+        const auto six = w.bytes();
         CHECK(six > 6 * 64);
         for (std::uint64_t rid = 11; rid <= 16; ++rid) {
             CAPTURE(rid);
@@ -211,21 +220,21 @@ TEST_SUITE("bosh/rid_window") {
         CHECK(cached(w, 11) == nullptr);
         CHECK(cached(w, 13) == nullptr);
         CHECK(cached(w, 14) == replies[3]);
-        CHECK(w.cache_bytes() == six / 2);
+        CHECK(w.bytes() == six / 2);
         w.acknowledge(100);
         CHECK(cached(w, 16) == nullptr);
-        CHECK(w.cache_bytes() == 0);
+        CHECK(w.bytes() == 0);
     }
 
     TEST_CASE("C124-9.2-02 a cached reply keeps its send time and key") {
-        RidWindow w(10, 2);
+        ReplayCache w(2, false);
         const util::TimePoint t0 = util::TimePoint{} + util::Seconds(5);
         const auto key = boshd::bosh::parse_key("0123456789abcdef0123456789ABCDEF01234567");
         REQUIRE(key);
         w.remember({11, reply("r11"), t0, key});
-        REQUIRE(w.cached_entry(11));
-        CHECK(w.cached_entry(11)->sent == t0);
-        CHECK(w.cached_entry(11)->key == key);
-        CHECK(w.cached_entry(12) == nullptr);
+        REQUIRE(w.find(11));
+        CHECK(w.find(11)->sent == t0);
+        CHECK(w.find(11)->key == key);
+        CHECK(w.find(12) == nullptr);
     }
 }

@@ -1,4 +1,4 @@
-#include "xmpp/server_stream.h"
+#include "xmpp/stream_protocol.h"
 
 #include "xml/writer.h"
 
@@ -25,10 +25,10 @@ bool is_stream_negotiation(const xml::Fragment& payload) {
     return payload.ns == kTlsNs || payload.ns == kCompressProtocolNs;
 }
 
-ServerStream::ServerStream(bool starttls, std::size_t max_element_size)
+StreamProtocol::StreamProtocol(bool starttls, std::size_t max_element_size)
     : starttls_(starttls), parser_(max_element_size) {}
 
-std::string ServerStream::header() const {
+std::string StreamProtocol::header() const {
     // C206-3-03: boshd opens and owns the stream; the client never sends one.
     xml::ElementWriter w("stream:stream");
     w.attribute("xmlns", kClientNs);
@@ -50,13 +50,13 @@ std::string ServerStream::header() const {
     return out + tag;
 }
 
-std::string ServerStream::open(HeaderParams params) {
+std::string StreamProtocol::open(HeaderParams params) {
     params_ = std::move(params);
     state_ = State::AwaitingHeader;
     return header();
 }
 
-std::string ServerStream::restart(const HeaderParams& params) {
+std::string StreamProtocol::restart(const HeaderParams& params) {
     if (!params.to.empty()) {
         params_.to = params.to;
     }
@@ -74,14 +74,14 @@ std::string ServerStream::restart(const HeaderParams& params) {
     return header();
 }
 
-std::string ServerStream::tls_established() {
+std::string StreamProtocol::tls_established() {
     tls_done_ = true;
     parser_.reset();
     state_ = State::AwaitingHeader;
     return header();
 }
 
-void ServerStream::receive(std::string_view bytes, std::vector<ServerEvent>& out) {
+void StreamProtocol::receive(std::string_view bytes, std::vector<ServerEvent>& out) {
     if (state_ == State::Closed || state_ == State::Idle) {
         return;
     }
@@ -106,7 +106,7 @@ void ServerStream::receive(std::string_view bytes, std::vector<ServerEvent>& out
     }
 }
 
-void ServerStream::on_element(xml::Fragment element, std::vector<ServerEvent>& out) {
+void StreamProtocol::on_element(xml::Fragment element, std::vector<ServerEvent>& out) {
     if (element.is(xml::kStreamsNs, "error")) {
         state_ = State::Closed;
         out.push_back(server::StreamError{std::move(element)});
@@ -146,7 +146,7 @@ void ServerStream::on_element(xml::Fragment element, std::vector<ServerEvent>& o
     out.push_back(server::Stanza{std::move(element)});
 }
 
-void ServerStream::on_features(xml::Fragment features, std::vector<ServerEvent>& out) {
+void StreamProtocol::on_features(xml::Fragment features, std::vector<ServerEvent>& out) {
     std::vector<xml::ChildElement> cut;
     bool offers_starttls = false;
     for (const auto& c : features.children) {

@@ -1,5 +1,5 @@
-// boshd's side of the client-to-server XML stream to the XMPP server, one per
-// session: writes stream headers, negotiates STARTTLS (C124-19.2-01), restarts
+// The XMPP protocol boshd speaks on one stream (bosh::Stream) as the client
+// of the XMPP server, one per backend link: writes stream headers, negotiates STARTTLS (C124-19.2-01), restarts
 // the stream on the client's request (XEP-0206 §5), and turns the server's
 // bytes into events for the session. Sans-I/O: bytes in, events out.
 #pragma once
@@ -60,11 +60,11 @@ using ServerEvent =
     std::variant<server::Opened, server::Features, server::Stanza, server::Send, server::BeginTls,
                  server::StreamError, server::Ended, server::Failed>;
 
-class ServerStream {
+class StreamProtocol {
 public:
     // |starttls|: negotiate STARTTLS before anything else, and fail if the
     // server does not offer it (a route with tls = "starttls").
-    ServerStream(bool starttls, std::size_t max_element_size);
+    StreamProtocol(bool starttls, std::size_t max_element_size);
 
     // The first stream header, once the connection is up.
     std::string open(HeaderParams params);

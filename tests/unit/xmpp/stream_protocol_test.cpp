@@ -1,4 +1,4 @@
-#include "xmpp/server_stream.h"
+#include "xmpp/stream_protocol.h"
 
 #include <doctest/doctest.h>
 #include <string>
@@ -9,7 +9,7 @@
 using boshd::xml::kStreamsNs;
 using boshd::xmpp::HeaderParams;
 using boshd::xmpp::ServerEvent;
-using boshd::xmpp::ServerStream;
+using boshd::xmpp::StreamProtocol;
 namespace server = boshd::xmpp::server;
 
 namespace {
@@ -42,7 +42,7 @@ HeaderParams params(std::string to, std::string lang = "", std::string version =
     return p;
 }
 
-std::vector<ServerEvent> receive(ServerStream& s, std::string_view bytes) {
+std::vector<ServerEvent> receive(StreamProtocol& s, std::string_view bytes) {
     std::vector<ServerEvent> out;
     s.receive(bytes, out);
     return out;
@@ -98,7 +98,7 @@ std::string forwarded_features(const std::string& children) {
 TEST_SUITE("xmpp/server_stream") {
 
     TEST_CASE("C206-3-03 C206-3-01 C124-7.1-03 the header carries to, from, version, xml:lang") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         CHECK(s.open(params("example.com", "de", "1.0", "user@example.com")) ==
               "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
               "xmlns:stream='http://etherx.jabber.org/streams' to='example.com' "
@@ -106,14 +106,14 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("empty optional header fields are omitted; `to` is always written") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         CHECK(s.open(params("example.com")) ==
               "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
               "xmlns:stream='http://etherx.jabber.org/streams' to='example.com'>");
     }
 
     TEST_CASE("header values are escaped") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         CHECK(s.open(params("a'b&c", "e\"n<", "1.0", "x>y\nz")) ==
               "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
               "xmlns:stream='http://etherx.jabber.org/streams' to='a&apos;b&amp;c' "
@@ -121,13 +121,13 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("nothing is parsed before open()") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         CHECK(receive(s, kServerHeader + features(kMechs)).empty());
         CHECK_FALSE(s.ready());
     }
 
     TEST_CASE("C206-2-06 C206-4-06 features are forwarded without starttls and compression") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com", "en", "1.0"));
         CHECK_FALSE(s.ready());
         CHECK(trace(receive(s, kServerHeader)) == v({"opened:srv1"}));
@@ -144,11 +144,11 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("features without anything to strip are forwarded unchanged") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com"));
         CHECK(trace(receive(s, kServerHeader + features(kMechs))) ==
               v({"opened:srv1", forwarded_features(kMechs)}));
-        ServerStream t(false, kMax);
+        StreamProtocol t(false, kMax);
         t.open(params("example.com"));
         CHECK(trace(receive(t, kServerHeader + "<stream:features/>")) ==
               v({"opened:srv1", "features:<stream:features xmlns='jabber:client'/>"}));
@@ -156,7 +156,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("header and features split across receives") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com"));
         const std::string all = kServerHeader + features(kTls + kMechs);
         std::vector<ServerEvent> ev;
@@ -167,7 +167,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("stanzas after the features are forwarded as stanzas") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com"));
         CHECK(trace(receive(s, kServerHeader + features(kMechs) +
                                    "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"
@@ -178,7 +178,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C124-19.2-01 STARTTLS: starttls, proceed, TLS, a new stream, then features") {
-        ServerStream s(true, kMax);
+        StreamProtocol s(true, kMax);
         const auto first = s.open(params("example.com", "en", "1.0"));
         CHECK(trace(receive(s, kServerHeader)) == v({"opened:srv1"}));
         // The features are not forwarded: boshd asks for TLS first.
@@ -202,7 +202,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C206-2-06 after TLS, a starttls feature offered again is stripped, not negotiated") {
-        ServerStream s(true, kMax);
+        StreamProtocol s(true, kMax);
         s.open(params("example.com"));
         receive(s, kServerHeader + features(kTls));
         CHECK(trace(receive(s, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")) ==
@@ -214,7 +214,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C124-19.2-01 starttls required but not offered: Failed") {
-        ServerStream s(true, kMax);
+        StreamProtocol s(true, kMax);
         s.open(params("example.com"));
         const auto ev = receive(s, kServerHeader + features(kMechs) + "<message/>");
         CHECK(trace(ev) == v({"opened:srv1", "failed:server does not offer STARTTLS"}));
@@ -224,7 +224,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C124-19.2-01 <failure/> instead of <proceed/>: Failed") {
-        ServerStream s(true, kMax);
+        StreamProtocol s(true, kMax);
         s.open(params("example.com"));
         receive(s, kServerHeader + features(kTls));
         CHECK(trace(receive(s, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
@@ -234,7 +234,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C124-19.2-01 plaintext after <proceed/> is not passed on (STARTTLS injection)") {
-        ServerStream s(true, kMax);
+        StreamProtocol s(true, kMax);
         s.open(params("example.com"));
         receive(s, kServerHeader + features(kTls));
         CHECK(trace(receive(s, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
@@ -242,7 +242,7 @@ TEST_SUITE("xmpp/server_stream") {
               v({"begin-tls", "failed:data after <proceed/>"}));
         CHECK_FALSE(s.tls_pending());
         // Whitespace after <proceed/> is no element and harmless.
-        ServerStream t(true, kMax);
+        StreamProtocol t(true, kMax);
         t.open(params("example.com"));
         receive(t, kServerHeader + features(kTls));
         CHECK(trace(receive(t, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\n")) ==
@@ -251,7 +251,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C124-19.2-01 a stanza before STARTTLS on a starttls route is not passed on") {
-        ServerStream s(true, kMax);
+        StreamProtocol s(true, kMax);
         s.open(params("example.com"));
         CHECK(trace(receive(s, kServerHeader + "<message><body>x</body></message>" +
                                    features(kTls))) ==
@@ -259,7 +259,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C206-5-04 C206-5-05 restart() keeps old values for empty fields") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com", "en", "1.0", "u@example.com"));
         receive(s, kServerHeader + features(kMechs));
         CHECK(s.ready());
@@ -275,7 +275,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C206-5-05 restart() replaces fields that are given") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com", "en", "1.0", "u@example.com"));
         CHECK(s.restart(params("other.example", "fr", "1.1", "v@other.example")) ==
               "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
@@ -289,7 +289,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C206-5-04 restart() in the middle of a stanza forgets the partial bytes") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com"));
         CHECK(trace(receive(s, kServerHeader + features(kMechs) + "<success xmlns='urn:x'>ab")) ==
               v({"opened:srv1", forwarded_features(kMechs)}));
@@ -301,7 +301,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("C206-2-03 a stream error is reported with the whole element") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com"));
         const std::string err = "<stream:error><host-unknown "
                                 "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text "
@@ -322,7 +322,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("a stream error after the features ends a ready stream") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com"));
         receive(s, kServerHeader + features(kMechs));
         CHECK(s.ready());
@@ -334,14 +334,14 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("</stream:stream> is Ended; garbage is Failed") {
-        ServerStream s(false, kMax);
+        StreamProtocol s(false, kMax);
         s.open(params("example.com"));
         CHECK(trace(receive(s, kServerHeader + features(kMechs) + "</stream:stream>")) ==
               v({"opened:srv1", forwarded_features(kMechs), "ended"}));
         CHECK_FALSE(s.ready());
         CHECK(receive(s, "<a/>").empty());
 
-        ServerStream t(false, kMax);
+        StreamProtocol t(false, kMax);
         t.open(params("example.com"));
         const auto ev = receive(t, kServerHeader + "hello");
         REQUIRE(ev.size() == 2);
@@ -350,7 +350,7 @@ TEST_SUITE("xmpp/server_stream") {
     }
 
     TEST_CASE("a stanza over max_element_size is Failed") {
-        ServerStream s(false, 64);
+        StreamProtocol s(false, 64);
         s.open(params("example.com"));
         receive(s, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>");
         const auto ev = receive(s, "<message>" + std::string(100, 'x') + "</message>");
