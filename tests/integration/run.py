@@ -21,7 +21,8 @@ import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+# The tests import harness (here) and bosh-client's modules (scripts/lib).
+sys.path[:0] = [HERE, os.path.join(os.path.dirname(os.path.dirname(HERE)), "scripts", "lib")]
 
 
 class LineResult(unittest.TestResult):
