@@ -2,13 +2,9 @@
 pairs: one that must match and a near miss that must not, so the matcher
 cannot pass by accepting everything."""
 
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "lib"))
-
-from boshclient.patterns import Mismatch, Pattern, PatternError, parse_element, substitute  # noqa: E402
+from boshclient.patterns import Mismatch, Pattern, PatternError, parse_element, substitute
 
 BOSH = "xmlns='http://jabber.org/protocol/httpbind'"
 
@@ -180,7 +176,3 @@ class Substitution(unittest.TestCase):
 
     def test_substituted_value_is_not_rescanned(self):
         self.assertEqual(substitute("{a}", {"a": "{b}"}), "{b}")
-
-
-if __name__ == "__main__":
-    unittest.main()
