@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Tests of scripts/bosh-client (tests/client/test_*.py): the pattern
-matcher, SASL, scenario loading, and the wire runner against build/src/boshd (or $BOSHD) with
+matcher (the shared vectors of xep/matcher-vectors.toml), SASL, scenario
+loading, and the wire runner against build/src/boshd (or $BOSHD) with
 expectations that must fail. Runs with the shared runner of tests/pysuite.py:
 `ok - <test>` / `not ok - <test>` lines, then `N passed, N failed`.
 

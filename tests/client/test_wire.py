@@ -74,7 +74,7 @@ class WireRunner(unittest.TestCase):
 
     def test_wrong_reply_text(self):
         self.assertFailsAt(with_step(7, {"expect": GOOD[7]["expect"].replace(">yo<", ">no<"),
-                                         "req": "r1"}), 8, "text() is 'yo', expected 'no'")
+                                         "req": "r1"}), 8, "text(): expected 'no', got 'yo'")
 
     def test_wrong_status(self):
         self.assertFailsAt(with_step(2, {"expect": "<body %s>{*}</body>" % NS, "status": 404}),
