@@ -1,14 +1,10 @@
 """SASL for live runs: the RFC 5802 / RFC 7677 test vectors, and failures."""
 
 import base64
-import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "lib"))
-
-from boshclient.live import choose_mechanism  # noqa: E402
-from boshclient.sasl import Scram, SaslError, plain, saslprep  # noqa: E402
+from boshclient.live import choose_mechanism
+from boshclient.sasl import Scram, SaslError, plain, saslprep
 
 
 class ScramVectors(unittest.TestCase):
@@ -81,7 +77,3 @@ class Mechanism(unittest.TestCase):
         self.assertIsNone(choose_mechanism(["PLAIN", "DIGEST-MD5"]))
         self.assertIsNone(choose_mechanism([]))
         self.assertIsNone(choose_mechanism(["SCRAM-SHA-1-PLUS"]))
-
-
-if __name__ == "__main__":
-    unittest.main()

@@ -1,13 +1,10 @@
 """Loading scenario files: malformed steps are reported, not run."""
 
 import os
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "lib"))
-
-from boshclient.scenario import load_dir  # noqa: E402
+from boshclient.scenario import load_dir
 
 REPO_ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
@@ -86,7 +83,3 @@ steps = [ { advance = 1 } ]
         scenarios, problems = load("[[scenario]\nid=")
         self.assertEqual(scenarios, [])
         self.assertEqual(len(problems), 1)
-
-
-if __name__ == "__main__":
-    unittest.main()

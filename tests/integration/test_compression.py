@@ -4,7 +4,8 @@ C124-5-07) and compressed requests (§7.2, C124-7.2-13, C124-7.2-14)."""
 import gzip
 import zlib
 
-from harness import PATH, BoshTestCase, message
+from boshclient.boshd import PATH
+from harness import BoshTestCase, message
 
 BIG = "z" * 3000  # a stanza well over http.compress_min_size (1024 where set)
 XML_HEADERS = [("Content-Type", "text/xml; charset=utf-8")]

@@ -3,7 +3,8 @@ and the non-BOSH requests (GET info page, CORS, 405, 404). XEP-0124 §5, §18;
 ARCHITECTURE §1.4 (pipelining while a request is held must not reach
 evhttp_read_cb's "illegal connection state")."""
 
-from harness import BoshTestCase, make_config, message
+from boshclient.boshd import make_config
+from harness import BoshTestCase, message
 
 
 class ConnectionTest(BoshTestCase):

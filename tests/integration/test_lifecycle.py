@@ -10,7 +10,8 @@ import tempfile
 import time
 import unittest
 
-from harness import BOSHD, BoshTestCase, make_config, message, route
+from boshclient.boshd import make_config, route
+from harness import BOSHD, BoshTestCase, message
 
 
 class WaitAndInactivityTest(BoshTestCase):

@@ -7,7 +7,8 @@ import socket
 import threading
 import time
 
-from harness import Boshd, BoshSession, BoshTestCase, make_config, message, route
+from boshclient.boshd import Boshd, make_config, route
+from harness import BOSHD, BoshSession, BoshTestCase, message
 
 
 class SessionLimitTest(BoshTestCase):
@@ -99,7 +100,7 @@ class DescriptorExhaustionTest(BoshTestCase):
     says so, and recovers once descriptors are free (no busy loop)."""
 
     def test_accept_pauses_when_out_of_descriptors_and_recovers(self):
-        b = Boshd(make_config(self.routes(), log_level="notice"), max_files=40).start()
+        b = Boshd(make_config(self.routes(), log_level="notice"), BOSHD, max_files=40).start()
         socks = []
         try:
             for _ in range(45):  # more connections than descriptors left

@@ -1,8 +1,9 @@
 """TLS to the XMPP server (XEP-0124 §19.2, C124-19.2-01; XEP-0206 C206-2-06):
 STARTTLS and direct TLS, with and without certificate verification."""
 
-from fake_xmpp import STREAMS_NS, TLS_NS, make_self_signed_cert
-from harness import BoshTestCase, make_config, message, route
+from boshclient.boshd import make_config, route
+from boshclient.fake_xmpp import STREAMS_NS, TLS_NS, make_self_signed_cert
+from harness import BoshTestCase, message
 
 
 class StartTlsTest(BoshTestCase):

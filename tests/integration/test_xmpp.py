@@ -4,8 +4,9 @@ to held requests, stream errors and lost backend links (XEP-0206; XEP-0124
 
 import re
 
-from fake_xmpp import closed_port
-from harness import (BoshTestCase, CLIENT_NS, STREAMS_NS, XBOSH_NS, make_config, message, route)
+from boshclient.boshd import make_config, route
+from boshclient.fake_xmpp import closed_port
+from harness import BoshTestCase, CLIENT_NS, STREAMS_NS, XBOSH_NS, message
 
 SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl"
 BIND_NS = "urn:ietf:params:xml:ns:xmpp-bind"

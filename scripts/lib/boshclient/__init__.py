@@ -9,15 +9,17 @@ Modules, one job each:
   live       scenarios against a real XMPP server (xep/live/)
   sasl       SASL PLAIN and SCRAM-SHA-1/-256 (RFC 5802) for live runs
   cli        the command line
+  httpclient a strict raw-socket HTTP/1.x client (one connection per object)
+  fake_xmpp  a scripted fake XMPP server (the backend of corpus runs)
+  boshd      a boshd process with a generated config (corpus --boshd)
 
-The HTTP client, the fake XMPP server and the boshd process control are the
-integration suite's (tests/integration/), imported from there.
+Nothing here depends on tests/; the dependency goes the other way: the
+integration suite (tests/integration/) and bosh-client's own tests
+(tests/client/) use httpclient, fake_xmpp and boshd from this package.
 """
 
 import os
-import sys
 
+# The repository this copy of bosh-client lives in (scripts/lib/boshclient/):
+# the default scenario directories, conf/boshd.toml and build/src/boshd.
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-INTEGRATION_DIR = os.path.join(REPO_ROOT, "tests", "integration")
-if INTEGRATION_DIR not in sys.path:
-    sys.path.insert(0, INTEGRATION_DIR)

@@ -1,5 +1,5 @@
 """The conformance corpus over the wire: xep/scenarios/*.toml against a real
-boshd and a fake XMPP server (tests/integration/fake_xmpp.py).
+boshd and a fake XMPP server (fake_xmpp.py).
 
 Two set-ups:
   own boshd   (--boshd PATH) one fake server on an ephemeral loopback port for
@@ -39,10 +39,8 @@ import tomllib
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
-import fake_xmpp
-import harness
-
-from . import REPO_ROOT
+from . import REPO_ROOT, fake_xmpp
+from .boshd import PATH, Boshd, make_config, route
 from .patterns import Pattern, Mismatch, substitute
 from .runner import (Conversation, Result, StepFailed, NEGATIVE_CHECK, invalid, run_conversation)
 from .wire import Endpoint, HttpSteps
@@ -68,8 +66,8 @@ def boshd_config(overrides, fake_port, defaults):
             raise ValueError("config key %s is not a [session] or [backend] key of %s"
                              % (key, os.path.relpath(DEFAULT_CONF, REPO_ROOT)))
         tables[owner[0]][key] = value
-    return harness.make_config([harness.route(DOMAIN, fake_port)], session=tables["session"],
-                               backend=tables["backend"])
+    return make_config([route(DOMAIN, fake_port)], session=tables["session"],
+                       backend=tables["backend"])
 
 
 def uses_shutdown(scenario):
@@ -222,7 +220,7 @@ class CorpusConversation(FakeServerSteps, HttpSteps, Conversation):
         Conversation.__init__(self, scenario, verbose)
         self.http_init(endpoint)
         self.fake_init(fake)
-        self.boshd = boshd          # the harness.Boshd this runner started, if any
+        self.boshd = boshd          # the Boshd this runner started, if any
         self.shut_down = False      # a `shutdown` step ran
 
     def step_shutdown(self, step):
@@ -274,11 +272,11 @@ class CorpusRunner:
         if self.binary:
             try:
                 config = boshd_config(scenario.config, self.fake.port, self.defaults)
-                boshd = harness.Boshd(config, binary=self.binary).start()
+                boshd = Boshd(config, binary=self.binary).start()
             except (ValueError, TypeError, AssertionError, OSError) as e:
                 return Result(scenario, "not ok", time.monotonic() - started,
                               ["boshd could not start: %s" % e])
-            endpoint = Endpoint("http://127.0.0.1:%d%s" % (boshd.port, harness.PATH))
+            endpoint = Endpoint("http://127.0.0.1:%d%s" % (boshd.port, PATH))
         else:
             endpoint = Endpoint(self.url)
         conv = CorpusConversation(scenario, endpoint, self.fake, self.verbose, boshd)

@@ -3,8 +3,10 @@
 A pattern is one XML element compared namespace-aware with an actual element:
 names by namespace URI and local name, attributes as a subset (order never
 matters), children in order and equal in number, text trimmed (whitespace-only
-text ignored). `{*}`, `{name}` and `{name+N}` / `{name-N}` stand for a whole
-attribute value or a whole text content.
+text ignored; "whitespace" is XML's: space, tab, CR, LF). `{*}`, `{name}` and
+`{name+N}` / `{name-N}` stand for a whole attribute value or a whole text
+content; inside a longer value `{name}` is substituted and `{{` / `}}` are
+literal braces. xep/matcher-vectors.toml holds the shared test vectors.
 
     pattern = Pattern("<body sid='{sid}' xmlns='http://jabber.org/protocol/httpbind'>{*}</body>")
     pattern.match(element, variables)     # raises Mismatch, or binds new captures
@@ -17,6 +19,9 @@ import re
 import xml.etree.ElementTree as ET
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
+XML_SPACE = " \t\r\n"
+# The integers {name+N} works with: what the C++ matcher's std::from_chars reads.
+_INTEGER = re.compile(r"-?[0-9]+")
 
 # A whole value that is a placeholder: {*}, {name}, {name+N}, {name-N}.
 _PLACEHOLDER = re.compile(r"\{(?:(\*)|([A-Za-z_][A-Za-z0-9_]*)(?:([+-])([0-9]+))?)\}")
@@ -34,10 +39,9 @@ class Mismatch(AssertionError):
 
 
 def _offset(name, value, sign, digits):
-    try:
-        base = int(value)
-    except (TypeError, ValueError):
-        raise PatternError("{%s%s%s}: %s is %r, not an integer" % (name, sign, digits, name, value))
+    if not _INTEGER.fullmatch(str(value)):
+        raise PatternError("variable {%s} = %r is not an integer" % (name, value))
+    base = int(value)
     return base + int(digits) if sign == "+" else base - int(digits)
 
 
@@ -123,6 +127,8 @@ class Pattern:
         return True
 
     # ---- the comparison
+    # Messages say "<where>: expected '<want>', got '<got>'", as the C++
+    # matcher's do, so that the vectors' `reason` fragments fit both.
     def _element(self, want, got, path, variables, captures):
         if want.tag != got.tag:
             raise Mismatch("%s: element is %s, expected %s" % (path, clark(got.tag), clark(want.tag)))
@@ -132,7 +138,7 @@ class Pattern:
             self._value(value, got.attrib[name], "%s/@%s" % (path, _attr_label(name)),
                         variables, captures)
         want_children = list(want)
-        want_text = direct_text(want).strip()
+        want_text = direct_text(want).strip(XML_SPACE)
         if not want_children and want_text == "{*}":
             return  # any content
         got_children = list(got)
@@ -142,13 +148,19 @@ class Pattern:
                               _names(want_children)))
         for i, (w, g) in enumerate(zip(want_children, got_children)):
             self._element(w, g, "%s/%s[%d]" % (path, _local(w.tag), i + 1), variables, captures)
-        self._value(want_text, direct_text(got).strip(), path + "/text()", variables, captures)
+        self._value(want_text, direct_text(got).strip(XML_SPACE), path + "/text()", variables,
+                    captures)
 
     def _value(self, want, got, where, variables, captures):
         m = _PLACEHOLDER.fullmatch(want)
         if not m:
-            if want != got:
-                raise Mismatch("%s is %r, expected %r" % (where, got, want))
+            # A literal, in which {name} is substituted ({{ and }} are braces).
+            try:
+                literal = substitute(want, {**variables, **captures})
+            except PatternError as e:
+                raise PatternError("%s: %s" % (where, e))
+            if literal != got:
+                raise Mismatch("%s: expected %r, got %r" % (where, literal, got))
             return
         if m.group(1):
             return  # {*}
@@ -156,15 +168,18 @@ class Pattern:
         bound = captures.get(name, variables.get(name))
         if sign:
             if bound is None:
-                raise PatternError("%s: {%s%s%s} needs %s to be bound" % (where, name, sign, digits, name))
-            expected = _offset(name, bound, sign, digits)
-            if got.strip() != str(expected):
-                raise Mismatch("%s is %r, expected {%s%s%s} = %d" % (where, got, name, sign, digits, expected))
+                raise PatternError("%s: variable {%s} is not bound" % (where, name))
+            try:
+                expected = str(_offset(name, bound, sign, digits))
+            except PatternError as e:
+                raise PatternError("%s: %s" % (where, e))
+            if got != expected:
+                raise Mismatch("%s: expected %r (%s), got %r" % (where, expected, want, got))
             return
         if bound is None:
             captures[name] = got
         elif str(bound) != got:
-            raise Mismatch("%s is %r, expected {%s} = %r" % (where, got, name, bound))
+            raise Mismatch("%s: expected %r (%s), got %r" % (where, str(bound), want, got))
 
 
 def _local(tag):

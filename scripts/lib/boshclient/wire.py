@@ -4,16 +4,15 @@ expect_pending and drop (xep/FORMAT.md, "Steps").
 Each `send` is one HTTP request, written on an idle keep-alive connection
 when there is one and on a new connection otherwise, so a held request never
 blocks the next one. Replies are read when a step asks for them; every read
-is bounded. The HTTP client is the integration suite's strict one
-(tests/integration/bosh_http.py): one Content-Length, no chunking.
+is bounded. The HTTP client is httpclient's strict one: one Content-Length,
+no chunking.
 """
 
 import ssl
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-import bosh_http
-
+from . import httpclient
 from .patterns import Pattern, Mismatch, substitute
 from .runner import StepFailed, NEGATIVE_CHECK
 
@@ -22,8 +21,8 @@ STREAMS_NS = "http://etherx.jabber.org/streams"
 DEFAULT_CONTENT_TYPE = "text/xml; charset=utf-8"
 
 
-class TlsHttpClient(bosh_http.HttpClient):
-    """bosh_http's client over TLS (https:// URLs), certificate verified.
+class TlsHttpClient(httpclient.HttpClient):
+    """httpclient's client over TLS (https:// URLs), certificate verified.
     Decrypted bytes the TLS layer holds are read before waiting on select()."""
 
     def __init__(self, port, host, timeout, context):
@@ -63,7 +62,7 @@ class Endpoint:
         if self.tls:
             context = ssl.create_default_context(cafile=self.ca_file)
             return TlsHttpClient(self.port, self.host, timeout, context)
-        return bosh_http.HttpClient(self.port, host=self.host, timeout=timeout)
+        return httpclient.HttpClient(self.port, host=self.host, timeout=timeout)
 
 
 class Request:
@@ -71,7 +70,7 @@ class Request:
         self.name = name
         self.conn = conn
         self.body = body          # bytes sent
-        self.response = None      # bosh_http.Response once read
+        self.response = None      # httpclient.Response once read
         self.consumed = False     # an expect step has used the reply
         self.dropped = False
 
@@ -125,7 +124,7 @@ class HttpSteps:
         conn = self._connection(timeout)
         hdrs = [("Host", self.endpoint.host_header), ("Content-Type", content_type)]
         hdrs += [(k, str(v)) for k, v in (headers or {}).items()]
-        data = bosh_http.HttpClient.build(method, self.endpoint.path, body, hdrs)
+        data = httpclient.HttpClient.build(method, self.endpoint.path, body, hdrs)
         self.log("> " + "\n> ".join(_text(data).split("\r\n")))
         try:
             conn.send_raw(data)

@@ -36,9 +36,13 @@ std::optional<VarRef> parse_ref(std::string_view s) {
     if (sign != '+' && sign != '-') {
         return std::nullopt;
     }
+    // N is digits only: "{rid--1}" and "{rid+-1}" are no placeholders.
     const auto digits = s.substr(i + 1);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+        return std::nullopt;
+    }
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), r.offset);
-    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) {
+    if (ec != std::errc() || end != digits.data() + digits.size()) {
         return std::nullopt;
     }
     r.offset = sign == '-' ? -r.offset : r.offset;
@@ -75,18 +79,22 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(b, s.find_last_not_of(ws) + 1 - b));
 }
 
-// One attribute value or text: "{*}", a whole "{ref}", or a literal.
+// A whole value that is one placeholder "{name}", "{name+N}" or "{name-N}".
+std::optional<VarRef> whole_ref(const std::string& value) {
+    if (value.size() < 3 || value.front() != '{' || value.back() != '}') {
+        return std::nullopt;
+    }
+    return parse_ref(std::string_view(value).substr(1, value.size() - 2));
+}
+
+// One attribute value or text: "{*}", a whole "{ref}", or a literal in which
+// {refs} are substituted ("{a}{b}" and "{1x}" are literals too).
 std::string match_value(const std::string& pattern, const std::string& actual, Vars& vars,
                         const std::string& where) {
     if (pattern == "{*}") {
         return {};
     }
-    if (pattern.size() > 2 && pattern.front() == '{' && pattern.back() == '}' &&
-        pattern[1] != '{') {
-        auto ref = parse_ref(std::string_view(pattern).substr(1, pattern.size() - 2));
-        if (!ref) {
-            return where + ": bad variable " + pattern;
-        }
+    if (auto ref = whole_ref(pattern)) {
         if (!ref->has_offset && vars.find(ref->name) == vars.end()) {
             vars[ref->name] = actual; // first use captures
             return {};

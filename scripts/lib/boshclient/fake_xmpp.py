@@ -1,9 +1,11 @@
-"""A scripted fake XMPP server for the boshd integration suite.
+"""A scripted fake XMPP server: the backend of `bosh-client corpus` runs (the
+server_* steps of xep/FORMAT.md) and of the integration suite
+(tests/integration/).
 
 One thread runs a selector loop for the listener and every accepted
 connection, so TLS (done with ssl.MemoryBIO, never a blocking SSLSocket) and
-pushes from the test thread never race. Tests talk to it through methods that
-hand a command to the loop and wait (bounded) until it has run.
+pushes from the caller's thread never race. Callers talk to it through
+methods that hand a command to the loop and wait (bounded) until it has run.
 
 Per connection it records every application-level byte received (plaintext
 before STARTTLS, decrypted bytes after), and a list of events in arrival order:

@@ -1,10 +1,13 @@
-"""A raw-socket HTTP/1.1 and HTTP/1.0 client for the boshd integration suite.
+"""A raw-socket HTTP/1.1 and HTTP/1.0 client: bosh-client's wire side
+(wire.py) and the integration suite's (tests/integration/).
 
 It is strict on purpose: every response must have a well-formed status line,
 exactly one Content-Length, and no Transfer-Encoding (BOSH replies are whole
-documents: XEP-0124 §5, C124-5-06); anything else fails the test. Every read is
-bounded by a timeout. One HttpClient is one TCP connection, so keep-alive
-reuse, pipelining and "did the server close the socket?" are all explicit.
+documents: XEP-0124 §5, C124-5-06); anything else is an AssertionError
+(HttpProtocolError, NoResponse), which fails a test or a scenario step.
+Every read is bounded by a timeout. One HttpClient is one TCP connection, so
+keep-alive reuse, pipelining and "did the server close the socket?" are all
+explicit.
 """
 
 import re

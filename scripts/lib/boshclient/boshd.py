@@ -1,0 +1,250 @@
+"""A boshd process: a generated TOML config and the binary run with it.
+
+make_config  config text for tests and corpus runs: listen on 127.0.0.1:0,
+             routes to fake servers, polling off and debug logging unless
+             told otherwise.
+Boshd        one boshd process with that config in a temporary directory;
+             waits for the `READY port=N` line, collects stderr (log queries:
+             count, wait_log), stops it with SIGTERM and checks exit code 0
+             and the absence of sanitizer reports.
+
+Used by `bosh-client corpus --boshd` and by the integration suite
+(tests/integration/harness.py).
+"""
+
+import atexit
+import os
+import queue
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+PATH = "/http-bind"
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
+                   "WARNING: ThreadSanitizer")
+
+_live = set()
+
+
+@atexit.register
+def _kill_leftovers():
+    for p in list(_live):
+        if p.poll() is None:
+            p.kill()
+
+
+# ---------------------------------------------------------------------------
+# config
+
+def _toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(v)
+
+
+def route(domain, port, host="127.0.0.1", tls="none", **extra):
+    r = {"domain": domain, "host": host, "port": port, "tls": tls}
+    r.update(extra)
+    return r
+
+
+def make_config(routes, http=None, session=None, backend=None, log_level="debug"):
+    """TOML text. Defaults suited to tests: any free port, polling disabled
+    (so that quick successive empty requests are not policy violations unless
+    a test asks for it), debug logging (tests synchronise on log lines)."""
+    tables = {
+        "http": {"listen": "127.0.0.1:0", "path": PATH},
+        "session": {"polling": 0},
+        "backend": {},
+        "log": {"level": log_level},
+    }
+    for name, extra in (("http", http), ("session", session), ("backend", backend)):
+        tables[name].update(extra or {})
+    out = []
+    for name, values in tables.items():
+        out.append("[%s]" % name)
+        out.extend("%s = %s" % (k, _toml_value(v)) for k, v in values.items())
+        out.append("")
+    for r in routes:
+        out.append("[[route]]")
+        out.extend("%s = %s" % (k, _toml_value(v)) for k, v in r.items())
+        out.append("")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# the process
+
+class Boshd:
+    def __init__(self, config_text, binary, max_files=None):
+        self.binary = binary
+        self.max_files = max_files  # RLIMIT_NOFILE for the process, when set
+        self.dir = tempfile.mkdtemp(prefix="boshd-it-")
+        self.config_path = os.path.join(self.dir, "boshd.toml")
+        with open(self.config_path, "w") as f:
+            f.write(config_text)
+        self.config_text = config_text
+        self.proc = None
+        self._pumps = []
+        self.port = None
+        self.stdout_lines = queue.Queue()
+        self._stderr = []
+        self._lock = threading.Condition()
+        self.returncode = None
+
+    # ---- lifecycle
+    def start(self, timeout=START_TIMEOUT):
+        limit = None
+        if self.max_files is not None:
+            n = self.max_files
+            limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))  # noqa: E731
+        self.proc = subprocess.Popen([self.binary, "--config", self.config_path],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, preexec_fn=limit)
+        _live.add(self.proc)
+        self._pumps = [threading.Thread(target=self._pump_stderr, daemon=True),
+                       threading.Thread(target=self._pump_stdout, daemon=True)]
+        for t in self._pumps:
+            t.start()
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise AssertionError("boshd printed no READY line within %.0f s; stderr:\n%s"
+                                     % (timeout, self.stderr_text()))
+            try:
+                line = self.stdout_lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                self.proc.wait(timeout=5)
+                raise AssertionError("boshd exited (%s) before READY; stderr:\n%s"
+                                     % (self.proc.returncode, self.stderr_text()))
+            m = re.fullmatch(r"READY port=(\d+)", line.strip())
+            if m:
+                self.port = int(m.group(1))
+                return self
+
+    def _pump_stderr(self):
+        for raw in self.proc.stderr:
+            with self._lock:
+                self._stderr.append(raw.decode("utf-8", "replace").rstrip("\n"))
+                self._lock.notify_all()
+
+    def _pump_stdout(self):
+        for raw in self.proc.stdout:
+            self.stdout_lines.put(raw.decode("utf-8", "replace"))
+        self.stdout_lines.put(None)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout=STOP_TIMEOUT):
+        try:
+            self.returncode = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("boshd did not exit within %.0f s of SIGTERM; stderr tail:\n%s"
+                                 % (timeout, self.stderr_tail()))
+        _live.discard(self.proc)
+        return self.returncode
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """SIGTERM; asserts exit code 0 and no sanitizer report."""
+        try:
+            if self.proc is None:
+                return None
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+            rc = self.wait_exit(timeout)
+            self.check_clean_exit(rc)
+            return rc
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def check_clean_exit(self, rc):
+        # Collect every line boshd wrote before exiting (the pumps end at EOF).
+        for t in self._pumps:
+            t.join(timeout=5)
+        text = self.stderr_text()
+        for mark in SANITIZER_MARKS:
+            if mark in text:
+                raise AssertionError("sanitizer report in boshd stderr (%s):\n%s" % (mark, text))
+        if rc != 0:
+            raise AssertionError("boshd exited with %s, expected 0; stderr tail:\n%s"
+                                 % (rc, self.stderr_tail()))
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        _live.discard(self.proc)
+
+    # ---- logs
+    def stderr_lines(self):
+        with self._lock:
+            return list(self._stderr)
+
+    def stderr_text(self):
+        return "\n".join(self.stderr_lines())
+
+    def stderr_tail(self, n=40):
+        return "\n".join(self.stderr_lines()[-n:])
+
+    @staticmethod
+    def parse_line(line):
+        """(level, event, fields) of a log line 'TIMESTAMP level event k=v ...'."""
+        parts = line.split(" ", 3)
+        if len(parts) < 3:
+            return None, None, {}
+        level, event = parts[1], parts[2]
+        rest = parts[3] if len(parts) > 3 else ""
+        fields = {}
+        for m in re.finditer(r'(\w[\w.-]*)=("(?:[^"\\]|\\.)*"|\S+)', rest):
+            v = m.group(2)
+            if v.startswith('"'):
+                v = re.sub(r"\\(.)", r"\1", v[1:-1])
+            fields[m.group(1)] = v
+        return level, event, fields
+
+    def log_events(self, event, **fields):
+        """Log lines (as (level, fields)) for |event| whose fields match."""
+        out = []
+        for line in self.stderr_lines():
+            level, ev, f = self.parse_line(line)
+            if ev == event and all(f.get(k) == str(v) for k, v in fields.items()):
+                out.append((level, f))
+        return out
+
+    def count(self, event, **fields):
+        return len(self.log_events(event, **fields))
+
+    def wait_log(self, event, count=1, timeout=5.0, **fields):
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = self.log_events(event, **fields)
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("timed out after %.1f s waiting for %d x log %s %r; tail:\n%s"
+                                         % (timeout, count, event, fields, self.stderr_tail()))
+                self._lock.wait(min(left, 0.1))
