@@ -1,4 +1,4 @@
-// The one entry point for inbound <body/> documents (ARCHITECTURE §4.10).
+// The one entry point for inbound <body/> documents (ARCHITECTURE.md §1, §4).
 //
 // expat, not a DOM: it is a conformant parser (duplicate attributes, invalid
 // UTF-8, undefined entities, unbound prefixes and trailing junk are all
