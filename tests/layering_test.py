@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The dependency rule of ARCHITECTURE §4.1, checked on every run.
+"""The dependency rule of ARCHITECTURE.md §1, checked on every run.
 
 - src/bosh, src/xmpp, src/xml and src/util are the sans-I/O core: they include
   no libevent, no OpenSSL TLS, no socket headers and nothing from src/net or

@@ -130,11 +130,15 @@ util::Result<BodyAttrs, std::string> parse_attrs(const xml::Body& body) {
     a.key = p.text({}, "key");
     a.newkey = p.text({}, "newkey");
     a.stream = p.text({}, "stream");
+    // Never read: `route`, which boshd ignores (C124-7.1-05) and so never
+    // parses as a URI (C124-7.1-06), and `secure`, removed in XEP-0124 1.8,
+    // accepted and ignored (L124-01, N206-07), like any attribute not named here.
     // §15: every key a client sends is hex(SHA-1(...)); anything else is a
     // malformed attribute (C124-6-10), and keeps per-request state small.
     if ((a.key && !parse_key(*a.key)) || (a.newkey && !parse_key(*a.newkey))) {
         p.fail("key or newkey is not 40 hex digits");
     }
+    // xbosh attributes are matched by namespace URI, never by prefix (C206-11-01).
     a.xmpp_version = p.text(kXboshNs, "version");
     if (auto ver = body.attribute({}, "ver")) {
         a.ver = parse_version(*ver);
@@ -154,6 +158,7 @@ util::Result<BodyAttrs, std::string> parse_attrs(const xml::Body& body) {
         }
         a.terminate = true;
     }
+    // A restart request (C206-5-02): xbosh `restart` is an xs:boolean (C206-11-02).
     if (auto restart = body.attribute(kXboshNs, "restart")) {
         if (*restart == "true" || *restart == "1") {
             a.restart = true;

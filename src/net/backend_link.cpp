@@ -26,6 +26,8 @@ BackendLink::BackendLink(event_base* base, evdns_base* dns, const TlsClientConte
       handler_(handler),
       deferred_(event_new(base, -1, 0, &BackendLink::on_deferred_failure, this)) {}
 
+// TLS towards the server, direct here or STARTTLS in start_tls(), as the
+// route says (C124-19.2-01).
 void BackendLink::connect() {
     state_ = State::Connecting;
     if (route_->tls == bosh::TlsMode::Direct) {

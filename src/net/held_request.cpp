@@ -99,7 +99,9 @@ void HeldRequest::on_socket_event(evutil_socket_t fd, short, void* arg) noexcept
         return;
     }
     // End of stream (n == 0: FIN, also a half-close after the request) or an
-    // error such as ECONNRESET: the client is gone.
+    // error such as ECONNRESET: the client is gone. A half-close cannot be told
+    // from a reset here, so it drops the held request too (C124-5-01, a
+    // deliberate deviation; see xep/matrix.tsv).
     evhttp_connection* evcon = self->evcon_;
     self->disarm();
     // Frees the queued request with the connection; never re-enable EV_READ on

@@ -1,6 +1,6 @@
 // One HTTP request boshd has not answered yet, and the one place that touches
 // an evhttp_request after the request callback returned. libevent 2.1.12 has
-// traps around deferred replies (ARCHITECTURE §1.4, §3.4); they all live here.
+// traps around deferred replies (ARCHITECTURE.md §5); they all live here.
 //
 // Contract: at most one of
 //   - complete(): boshd answers; the request is gone afterwards;

@@ -62,6 +62,7 @@ void XMLCALL on_start(void* user, const XML_Char* name, const XML_Char** attrs) 
         }
         s.scanner.on_wrapper_start();
     } else {
+        // Payloads may be in any namespace, several in one body (C124-6-08).
         if (s.depth + 1 > s.limits.max_depth) {
             return s.stop("elements nested too deeply");
         }

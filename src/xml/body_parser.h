@@ -1,11 +1,12 @@
-// The one entry point for inbound <body/> documents (ARCHITECTURE §4.10).
+// The one entry point for inbound <body/> documents (ARCHITECTURE.md §1, §4).
 //
 // expat, not a DOM: it is a conformant parser (duplicate attributes, invalid
 // UTF-8, undefined entities, unbound prefixes and trailing junk are all
 // errors), it resolves namespaces, and it reports byte offsets, so payloads
 // are forwarded as the bytes the client sent (stanzas travel as bytes).
 // On top of what XML 1.0 allows, XMPP forbids DTDs, comments and processing
-// instructions (RFC 6120 §11.1; C124-6-04..06): those are rejected here.
+// instructions (RFC 6120 §11.1; C124-6-04, C124-6-05, C124-6-06): those are
+// rejected here.
 #pragma once
 
 #include "util/result.h"

@@ -51,6 +51,8 @@ QName split_qname(std::string_view name) {
     return q;
 }
 
+// Bodies and streams are read as UTF-8 (C124-7.2-17), whatever their XML
+// declaration says.
 ExpatParser make_expat_parser() {
     ExpatParser p(XML_ParserCreateNS("UTF-8", kNamespaceSeparator));
     if (!p) {

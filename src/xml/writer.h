@@ -1,5 +1,5 @@
 // Outbound XML is built here and only here: escaping, start tags with
-// attributes, raw payload bytes appended as they came (ARCHITECTURE §4.10).
+// attributes, raw payload bytes appended as they came (ARCHITECTURE.md §1).
 #pragma once
 
 #include <cstdint>

@@ -29,8 +29,8 @@ struct StanzaHead {
 std::optional<StanzaHead> read_stanza_head(std::string_view bytes);
 
 // The error stanza to send to the XMPP server for |stanza|, never delivered to
-// the client, or nullopt when none is due (C206-7-01..03): presence and
-// anything outside jabber:client get none; an iq get/set gets
+// the client, or nullopt when none is due (C206-7-01, C206-7-02, C206-7-03):
+// presence and anything outside jabber:client get none; an iq get/set gets
 // service-unavailable; a message other than type='error' gets
 // recipient-unavailable, with the original children (RFC 6120 §8.3.1) so the
 // server may store it offline (C206-7-04). An error is never answered with an

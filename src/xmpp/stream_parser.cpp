@@ -137,7 +137,9 @@ struct StreamParser::Callbacks {
         self(user).scanner_.on_namespace_decl(prefix, uri);
     }
 
-    // RFC 6120 §11.1: no DTDs, comments or processing instructions in a stream.
+    // RFC 6120 §11.1: no DTDs, comments or processing instructions in a stream,
+    // so none can reach a reply to the client either (C124-6-04; elements are
+    // passed on only once complete).
     static void XMLCALL doctype(void* user, const XML_Char*, const XML_Char*, const XML_Char*,
                                 int) {
         fail(self(user), "DOCTYPE in the stream");

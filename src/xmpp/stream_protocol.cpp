@@ -30,6 +30,9 @@ StreamProtocol::StreamProtocol(bool starttls, std::size_t max_element_size)
 
 std::string StreamProtocol::header() const {
     // C206-3-03: boshd opens and owns the stream; the client never sends one.
+    // Its to, from (C206-3-02, C124-7.1-07), version (C206-3-01) and xml:lang
+    // (C124-7.1-03) come from the session's creation request, or from a
+    // restart or add-stream request.
     xml::ElementWriter w("stream:stream");
     w.attribute("xmlns", kClientNs);
     w.attribute("xmlns:stream", xml::kStreamsNs);
@@ -56,6 +59,7 @@ std::string StreamProtocol::open(HeaderParams params) {
     return header();
 }
 
+// Stream restarts are supported (C206-4-04).
 std::string StreamProtocol::restart(const HeaderParams& params) {
     if (!params.to.empty()) {
         params_.to = params.to;
@@ -143,6 +147,9 @@ void StreamProtocol::on_element(xml::Fragment element, std::vector<ServerEvent>&
     default:
         break;
     }
+    // Everything else goes to the client as the server sent it: stanzas,
+    // their errors (C124-17.4-01) and SASL elements (C206-2-05), never
+    // parsed for meaning (N206-08).
     out.push_back(server::Stanza{std::move(element)});
 }
 
@@ -152,7 +159,7 @@ void StreamProtocol::on_features(xml::Fragment features, std::vector<ServerEvent
     for (const auto& c : features.children) {
         if (c.ns == kTlsNs && c.local == "starttls") {
             offers_starttls = true;
-            cut.push_back(c); // C206-2-06: no TLS negotiation over BOSH
+            cut.push_back(c); // C206-2-06, N206-06: no TLS negotiation over BOSH
         } else if (c.ns == kCompressFeatureNs && c.local == "compression") {
             cut.push_back(c); // C206-4-06: compression belongs to HTTP
         }

@@ -71,7 +71,7 @@ public:
 
     void receive(std::string_view bytes, std::vector<ServerEvent>& out);
 
-    // A stream restart (XEP-0206 §5, C206-5-04/05): the old stream is
+    // A stream restart (XEP-0206 §5, C206-5-04, C206-5-05): the old stream is
     // considered closed without a closing tag, and a new header goes out on
     // the same connection. Empty fields of |params| keep their old values.
     std::string restart(const HeaderParams& params);

@@ -1,6 +1,6 @@
 """The HTTP surface: connection handling (keep-alive, HTTP/1.0, pipelining)
 and the non-BOSH requests (GET info page, CORS, 405, 404). XEP-0124 §5, §18;
-ARCHITECTURE §1.4 (pipelining while a request is held must not reach
+ARCHITECTURE.md §5 (pipelining while a request is held must not reach
 evhttp_read_cb's "illegal connection state")."""
 
 from boshclient.boshd import make_config

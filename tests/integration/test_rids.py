@@ -1,5 +1,5 @@
 """Request ids over the wire: in-order processing, resends, and clients that
-drop a held connection (XEP-0124 §8, §14; ARCHITECTURE §3.4)."""
+drop a held connection (XEP-0124 §8, §14; ARCHITECTURE.md §5)."""
 
 from harness import BoshTestCase, CLIENT_NS, message
 
@@ -133,7 +133,7 @@ class ResendTest(BoshTestCase):
 
 
 class AbortedRequestTest(BoshTestCase):
-    """ARCHITECTURE §1.4/§3.4: libevent 2.1.12 does not notice a client that
+    """ARCHITECTURE.md §5: libevent 2.1.12 does not notice a client that
     drops a held request unless boshd watches EV_CLOSED itself."""
 
     def drop_held_request(self, drop):

@@ -30,7 +30,7 @@ public:
     std::optional<std::string_view> take(const BodyAttrs& a, ReplayCache& cache,
                                          const Limits& limits) const;
     // The report request |a| calls for: an `ack` below the last rid answered
-    // (C124-9.2-01/02), each missing rid once.
+    // (C124-9.2-01, C124-9.2-02), each missing rid once.
     std::optional<Report> report_for(const BodyAttrs& a, const ReplayCache& cache,
                                      util::TimePoint now) const;
 

@@ -9,6 +9,7 @@ void ActivityClock::update(bool idle, util::TimePoint now) {
     was_idle_ = idle;
 }
 
+// C124-10-03: no expiry while a request is held.
 std::optional<util::TimePoint> ActivityClock::expiry(util::Duration inactivity) const {
     if (!was_idle_) {
         return std::nullopt;

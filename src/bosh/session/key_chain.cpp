@@ -13,7 +13,7 @@ bool KeyChain::matches(const BodyAttrs& a) const {
 
 std::optional<std::string_view> KeyChain::advance(const BodyAttrs& a) {
     if (!next_) {
-        return std::nullopt;
+        return std::nullopt; // C124-15.1-01: no chain, `key` and `newkey` ignored
     }
     if (!a.key) {
         return "missing key"; // C124-15.4-03: a missing key is a mismatch
@@ -26,6 +26,7 @@ std::optional<std::string_view> KeyChain::advance(const BodyAttrs& a) {
     return std::nullopt;
 }
 
+// C124-15.4-04: a verbatim resend repeats the key of the request it resends.
 bool KeyChain::resend_matches(const BodyAttrs& resend, const std::optional<Key>& original) const {
     return !next_ || key_of(resend) == original;
 }

@@ -1,5 +1,6 @@
 // The parameters a session negotiated at creation (XEP-0124 §7.2), fixed for
-// its whole life, and the rules that follow from them alone.
+// its whole life: creation attributes on later requests never change them
+// (C124-7.1-10). And the rules that follow from them alone.
 #pragma once
 
 #include "bosh/attrs.h"

@@ -16,6 +16,8 @@ std::size_t cost(const ReplayCache::Entry& e) {
 
 } // namespace
 
+// The last `requests` replies (C124-14.3-01), or every unacknowledged one
+// for a client that acknowledges (C124-9.2-03).
 void ReplayCache::remember(Entry entry) {
     bytes_ += cost(entry);
     entries_.push_back(std::move(entry));

@@ -36,7 +36,9 @@ void add_stream_info(BodyBuilder& b, bool xmpp_declared, Stream& s) {
     }
 }
 
-// XEP-0124 §7.2 and XEP-0206 §4.
+// XEP-0124 §7.2 and XEP-0206 §4: sid (C124-7.2-02), wait, requests, hold
+// (C124-7.2-09), inactivity (C124-7.2-08) and polling (C124-7.2-07), on the
+// creation reply only (C124-7.2-12).
 void add_creation_attributes(BodyBuilder& b, const SessionParams& p, Stream& first) {
     if (p.multi_stream()) {
         b.attribute("stream", p.stream_name); // C124-16.2-01
@@ -68,13 +70,15 @@ void add_creation_attributes(BodyBuilder& b, const SessionParams& p, Stream& fir
     b.attribute("xmlns:xmpp", kXboshNs);
     b.attribute("xmpp:restartlogic", "true"); // C206-4-03
     if (first.server_header && !first.server_header->id.empty()) {
-        b.attribute("authid", first.server_header->id); // C206-4-05 (legacy clients)
+        // C206-4-05 (legacy clients; obsolete, L124-04).
+        b.attribute("authid", first.server_header->id);
     }
     add_stream_info(b, true, first);
 }
 
 } // namespace
 
+// Held requests stay held until there is something to send (C124-8-04).
 void ReplyPath::release(const Scope& s) {
     const auto& held = s.window.held();
     if (held.empty() || (held.front().creation && !s.streams.first().negotiated)) {
@@ -92,7 +96,8 @@ void ReplyPath::release(const Scope& s) {
     while (!queue_.empty() && !held.empty()) {
         answer_front(s, true);
     }
-    // C124-8-06: never hold more than `hold`; polling sessions hold nothing.
+    // C124-8-06: never hold more than `hold`; polling sessions hold nothing
+    // (C124-12-04).
     const std::size_t hold = s.params.polling_session() ? 0 : s.params.hold;
     while (held.size() > hold) {
         answer_front(s, true);
@@ -203,12 +208,15 @@ ReplyPtr ReplyPath::terminal(const Scope& s, Condition c, bool with_payloads,
         }
         b.payloads(all);
     }
-    const int status = s.params.ver ? 200 : legacy_http_status(c); // C124-17.1-01/02
+    // C124-17.1-01, C124-17.1-02: HTTP error codes for legacy clients only (L124-02).
+    const int status = s.params.ver ? 200 : legacy_http_status(c);
     return make_reply(b.finish(), s.params.content_type, status);
 }
 
 // Moves the queued payloads of the stream of the oldest queued payload (all
-// of them while no body is named) into |out|; returns that stream.
+// of them while no body is named) into |out|; returns that stream. A body
+// holds what was queued, whatever its kind (C206-2-01, partial: see
+// xep/matrix.tsv).
 Stream* ReplyPath::take_payloads(StreamSet& streams, std::vector<xml::Fragment>& out) {
     if (queue_.empty()) {
         return nullptr;
@@ -219,8 +227,9 @@ Stream* ReplyPath::take_payloads(StreamSet& streams, std::vector<xml::Fragment>&
     return streams.by_link(link);
 }
 
-// C124-9.1-01/03: acknowledge the highest rid received in order when it is
-// not the one being answered; C124-9.2-01/02: a due report.
+// C124-9.1-01, C124-9.1-03: acknowledge the highest rid received in order
+// (never past a gap, C124-9.1-04) when it is not the one being answered;
+// C124-9.2-01, C124-9.2-02: a due report.
 void ReplyPath::add_ack(BodyBuilder& b, std::uint64_t rid, const ReplyNote& note,
                         const Scope& s) {
     if (s.params.acks && s.window.last() > rid) {

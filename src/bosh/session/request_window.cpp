@@ -9,6 +9,7 @@ RequestWindow::RequestWindow(std::uint64_t creation_rid, std::uint32_t requests,
                              bool keep_unacknowledged)
     : last_(creation_rid), requests_(requests), cache_(requests, keep_unacknowledged) {}
 
+// C124-14.2-01: rids in (last, last + requests] are accepted.
 RequestWindow::Place RequestWindow::place(std::uint64_t rid) const {
     if (rid <= last_) {
         return Place::Behind;

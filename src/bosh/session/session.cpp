@@ -9,7 +9,8 @@ namespace boshd::bosh {
 
 namespace {
 
-// A resend answered in place of the connection it replaces (C124-14.3-03).
+// A resend answered in place of the connection it replaces (C124-14.3-03):
+// a recoverable error, the session stays (C124-17.3-01).
 ReplyPtr recoverable_error(const SessionParams& p) {
     return make_reply(BodyBuilder().attribute("type", "error").finish(), p.content_type);
 }
@@ -70,6 +71,8 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
     case RequestWindow::Place::Behind:
         return on_repeat(id, r.attrs, ctx);
     case RequestWindow::Place::Beyond:
+        // C124-14.2-02; the same item-not-found as for a rid too low whose
+        // reply left the cache (C124-14.3-07).
         return fail_request(id, Condition::ItemNotFound, "rid beyond the window", ctx);
     case RequestWindow::Place::Next:
     case RequestWindow::Place::Ahead:
@@ -125,7 +128,8 @@ void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
     if (held) {
         // The client resent a request we still hold, so its first connection
         // is presumably dead: answer that one with a recoverable error and
-        // keep the new one, where future data will go (C124-14.3-03).
+        // keep the new one, where future data will go (C124-14.3-03). The
+        // body is processed once, whichever connection carried it (C124-17.3-02).
         if (auto replaced = window_.reattach(rid, id, ctx.now + p_.wait, ctx.lifetimes)) {
             ctx.respond(*replaced, recoverable_error(p_));
         }
@@ -134,7 +138,8 @@ void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
         return;
     }
     if (cached) {
-        // Byte-identical replay; the payload is not forwarded again (C124-14.3-02).
+        // Byte-identical replay; the payload is not forwarded again
+        // (C124-14.3-02), nor a restart done twice (C206-5-10).
         ++ctx.counters.rid_repeats;
         ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "cache"}});
         return ctx.respond(id, cached->reply);
@@ -171,7 +176,7 @@ bool Session::overactive(RequestId id, const Request& r, Context& ctx) {
     newest.terminate = a.terminate;
     newest.after_payloads = replies_.last_had_payloads();
     if (auto reason = activity_.overactive(newest, p_, ctx.now)) {
-        fail_request(id, Condition::PolicyViolation, *reason, ctx);
+        fail_request(id, Condition::PolicyViolation, *reason, ctx); // C124-17.2-11
         return true;
     }
     return false;
@@ -182,7 +187,7 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     // C124-10-08: the client is back; a pause's inactivity no longer applies
     // (also for a request processed after a pause in one batch).
     pause_.end();
-    // Before anything of the body is used: C124-15.4-02/03.
+    // Before anything of the body is used: C124-15.4-02, C124-15.4-03.
     if (auto failed = keys_.advance(r.attrs)) {
         return fail_request(id, Condition::ItemNotFound, *failed, ctx);
     }
@@ -216,6 +221,8 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
         r.attrs.terminate = false;
         r.attrs.to.reset(); // not an add-stream either
     }
+    // A terminate, like a restart, takes its turn in rid order: earlier
+    // payloads went first (C124-13-04, C206-5-11).
     if (r.attrs.terminate) {
         return on_terminate(id, std::move(r), note, ctx);
     }
@@ -225,6 +232,8 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
     if (!forward(id, r, ctx)) {
         return;
     }
+    // Held whether or not it carried payloads: a poll is held like any
+    // other request (C124-8-11).
     window_.hold({rid, id, ctx.now + p_.wait, false, key_of(r.attrs)}, ctx.lifetimes);
     if (pause_.requested(r.attrs)) {
         // C124-10-06: every held request and the pause request are answered
@@ -251,7 +260,7 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
         replies_.answer_front(scope(ctx), false, note);
     } else if (report) {
         // An ack showing a lost response: the next response goes out at once
-        // with the report (C124-9.2-01/02), and that is the oldest held
+        // with the report (C124-9.2-01, C124-9.2-02), and that is the oldest held
         // request's, never one ahead of it (C124-8-07). This request stays
         // under the hold rules.
         replies_.answer_front(scope(ctx), true, note);

@@ -11,8 +11,9 @@
 //
 // It never performs I/O: it appends Actions to the Context it is handed and
 // reads time only from Context::now. Invariant: every request it accepted is
-// answered exactly once (Respond), or was aborted by the client; a finished
-// session has no unanswered request and no open link.
+// answered exactly once (Respond: HTTP 200 and a <body/>, C124-8-03), or was
+// aborted by the client; a finished session has no unanswered request and no
+// open link.
 #pragma once
 
 #include "bosh/attrs.h"

@@ -116,9 +116,10 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
                         make_reply(BodyBuilder().finish(), p_.content_type));
     ctx.log.info("session.terminated", {{"sid", p_.sid}, {"by", "client"}});
     ++ctx.counters.sessions_terminated;
-    finish(ctx);
+    finish(ctx); // the sid is dead, every stream closed (C124-13-03)
 }
 
+// The failing request gets |c|, every other open one other-request (C124-17.2-10).
 void Session::fail_request(RequestId id, Condition c, std::string_view reason, Context& ctx) {
     ctx.log.notice("session.terminated",
                    {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
@@ -135,8 +136,8 @@ void Session::fail_request(RequestId id, Condition c, std::string_view reason, C
 void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
                            const xml::Fragment* stream_error, Stream* on) {
     if (on && streams_.size() > 1) {
-        // C124-16.6-01..03: other streams stay open, so the error is scoped
-        // to |on|, which closes; the session goes on.
+        // C124-16.6-01: other streams stay open, so the error is scoped to
+        // |on|, which closes (C124-16.6-02); the session goes on (C124-16.6-03).
         ++ctx.counters.backend_failures;
         ctx.log.notice("stream.closed", {{"sid", p_.sid},
                                          {"link", value_of(on->link)},

@@ -42,9 +42,10 @@ bool Session::forward(RequestId id, const Request& r, Context& ctx) {
             fail_request(id, Condition::HostUnknown, "restart names another domain", ctx);
             return false;
         }
-        // C206-5-04/05/07: a new header on the same connection, no closing
-        // tag, built from the restart request's to and xml:lang when it has
-        // them; stanzas inside a restart request are ignored (C206-5-03).
+        // A restart is always honoured (N206-03). C206-5-04, C206-5-05,
+        // C206-5-07: a new header on the same connection, no closing tag,
+        // built from the restart request's to and xml:lang when it has them;
+        // stanzas inside a restart request are ignored (C206-5-03, N206-02).
         xmpp::HeaderParams header;
         header.to = r.attrs.to.value_or("");
         header.lang = r.attrs.lang.value_or("");
@@ -104,9 +105,10 @@ void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a,
     auto s = std::make_unique<Stream>(ctx.ids.token(), ctx.ids.link(), std::move(route),
                                       std::move(header), ctx);
     ctx.log.info("stream.added", {{"sid", p_.sid}, {"to", *a.to}, {"link", value_of(s->link)}});
-    // C124-16.3-02/03: the reply names the new stream and carries no session
-    // attributes; its `from` and `xmpp:version` come with the stream's first
-    // payloads, in a reply that names it too (C124-16.3-04, C206-4-07).
+    // C124-16.3-02, C124-16.3-03: the reply names the new stream and carries
+    // no session attributes; its `from` and `xmpp:version` come with the
+    // stream's first payloads, in a reply that names it too (C124-16.3-04,
+    // C206-4-07).
     ReplyNote note = report;
     note.stream = s.get();
     streams_.add(std::move(s), ctx.now);
@@ -205,8 +207,9 @@ void Session::on_server_event(Stream& s, xmpp::ServerEvent& ev, Context& ctx) {
     } else if (std::holds_alternative<xmpp::server::BeginTls>(ev)) {
         ctx.emit<StartTls>(s.link);
     } else if (auto* error = std::get_if<xmpp::server::StreamError>(&ev)) {
-        // C206-6-01/02, C124-17.2-03: the whole <stream:error/>, under
-        // remote-stream-error, never mapped onto a BOSH condition.
+        // C206-6-01, C206-6-02, C124-17.2-03: the whole <stream:error/>, under
+        // remote-stream-error (C206-2-03), never mapped onto a BOSH condition
+        // (C206-6-05).
         fail_backend(Condition::RemoteStreamError, "stream error from the server", ctx,
                      &error->error, &s);
     } else if (std::holds_alternative<xmpp::server::Ended>(ev)) {

@@ -17,6 +17,9 @@ void Stream::write(std::string bytes, Context& ctx) {
     }
 }
 
+// Whatever the client sends is forwarded as it came, session establishment
+// included (N206-05); the request's reply never waits for the server to take
+// it (P124-06).
 void Stream::send(const std::vector<xml::Fragment>& payloads, Context& ctx) {
     if (payloads.empty()) {
         return;

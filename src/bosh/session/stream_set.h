@@ -45,7 +45,7 @@ public:
     // the stream it came from, and empties |queue| (XEP-0206 §7).
     void bounce(ClientQueue& queue, std::string_view sid, Context& ctx);
     // Closes every stream, bouncing first what the client never got
-    // (C206-7-01..03).
+    // (C206-7-01, C206-7-02, C206-7-03).
     void close_all(ClientQueue& queue, std::string_view sid, Context& ctx);
 
 private:
