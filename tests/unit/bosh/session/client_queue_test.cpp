@@ -77,7 +77,8 @@ TEST_SUITE("bosh/session/client_queue") {
         CHECK(q.bytes() == 0);
     }
 
-    TEST_CASE("C124-16.6-01 stream ends wait oldest first; first=true puts one ahead") {
+    TEST_CASE(
+        "C124-16.6-01 C124-16.5-01 stream ends wait oldest first; first=true puts one ahead") {
         ClientQueue q;
         CHECK_FALSE(q.has_end());
         q.add_end(StreamEnd{"s1", Condition::RemoteConnectionFailed, {}});

@@ -376,6 +376,29 @@ TEST_SUITE("bosh/session/reply_path") {
         CHECK(r.window.cache().find(1001)->reply == r.sc.reply(RequestId{1}));
     }
 
+    TEST_CASE("C124-12-03 last_had_payloads(): whether the last reply carried payloads") {
+        Rig r([](SessionParams& p) { p.stream_name = "sa"; });
+        Rig::up(r.streams.first());
+        CHECK_FALSE(r.replies.last_had_payloads());
+        r.hold(1001, 1);
+        r.replies.queue().push(LinkId{1}, msg("a1"));
+        r.replies.answer_front(r.scope(), true);
+        CHECK(r.replies.last_had_payloads()); // the client may poll again at once
+        r.hold(1002, 2);
+        r.replies.answer_front(r.scope(), true);
+        CHECK_FALSE(r.replies.last_had_payloads());
+        r.hold(1003, 3);
+        r.replies.queue().add_end(StreamEnd{"sb", std::nullopt, {msg("b1")}});
+        r.replies.answer_end(r.scope());
+        CHECK(r.replies.last_had_payloads());
+        r.hold(1004, 4);
+        r.replies.queue().add_end(StreamEnd{"sc", Condition::RemoteConnectionFailed, {}});
+        r.replies.answer_end(r.scope());
+        CHECK_FALSE(r.replies.last_had_payloads());
+        CHECK(r.body(1) == H + ">" + msg("a1").bytes + "</body>");
+        CHECK(r.body(2) == kEmpty);
+    }
+
     TEST_CASE("C206-2-02 a body with stream features declares xmlns:stream on <body>") {
         Rig r;
         Rig::up(r.streams.first());

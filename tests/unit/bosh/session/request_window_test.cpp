@@ -194,7 +194,7 @@ TEST_SUITE("bosh/session/request_window") {
         CHECK(w.held_rid(103) == nullptr);
     }
 
-    TEST_CASE("C124-8-07 pop_front() answers the oldest first and reports it released") {
+    TEST_CASE("C124-8-07 C124-15.4-04 pop_front() gives the oldest, with its key, released") {
         RequestWindow w(100, 3, false);
         Lifetimes lt;
         const auto key = boshd::bosh::parse_key("00112233445566778899aabbccddeeff00112233");
@@ -375,6 +375,25 @@ TEST_SUITE("bosh/session/request_window") {
         CHECK(lt.requests_released.empty());
     }
 
+    TEST_CASE("C124-14.3-08 requests let go of without a reply leave the replay cache alone") {
+        // drop() and take_open() hand requests to the caller for an error or
+        // terminal reply: those are never kept for a resend.
+        RequestWindow w(100, 3, false);
+        Lifetimes lt;
+        const auto r101 = reply("r101");
+        w.hold(held_request(101, 1, t0), lt);
+        w.advance(101);
+        w.cache().remember({101, r101, t0, {}});
+        w.hold(held_request(102, 2, t0), lt);
+        w.hold(held_request(103, 3, t0), lt);
+        w.drop(RequestId{2}, lt);
+        CHECK(w.take_open(lt) == ids({1, 3}));
+        CHECK(w.cache().size() == 1);
+        CHECK(cached(w.cache(), 101) == r101);
+        CHECK(cached(w.cache(), 102) == nullptr);
+        CHECK(cached(w.cache(), 103) == nullptr);
+    }
+
     TEST_CASE("open(): a held request, or a parked one whose client is there") {
         RequestWindow w(100, 3, false);
         Lifetimes lt;
@@ -529,7 +548,7 @@ TEST_SUITE("bosh/session/replay_cache") {
         CHECK(w.bytes() == 0);
     }
 
-    TEST_CASE("C124-9.2-02 a cached reply keeps its send time and key") {
+    TEST_CASE("C124-9.2-02 C124-15.4-04 a cached reply keeps its send time and key") {
         ReplayCache w(2, false);
         const util::TimePoint t0 = util::TimePoint{} + util::Seconds(5);
         const auto key = boshd::bosh::parse_key("0123456789abcdef0123456789ABCDEF01234567");

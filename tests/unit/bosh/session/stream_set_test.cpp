@@ -200,28 +200,38 @@ TEST_SUITE("bosh/session/stream") {
 
 TEST_SUITE("bosh/session/stream_set") {
 
-    TEST_CASE("C124-16.4-01 bodies are named once a second stream was ever added") {
+    TEST_CASE("C124-16.3-02 C124-16.4-01 an added stream has its own link and name; bodies "
+              "are named from then on") {
         SessionContext sc;
         StreamSet set;
-        set.add(open_stream(sc, "first", 1), sc.now());
+        set.add(open_stream(sc, "first", boshd::bosh::value_of(sc.ids.link())), sc.now());
         CHECK(set.size() == 1);
         CHECK_FALSE(set.named());
         CHECK_FALSE(set.last_add()); // the first stream is not an add
         sc.advance(util::Seconds(3));
-        set.add(open_stream(sc, "second", 2), sc.now());
+        sc.clear();
+        // As an add-stream request does: a new link, a freshly minted name.
+        const auto name = sc.ids.token();
+        const auto link = sc.ids.link();
+        set.add(open_stream(sc, name, boshd::bosh::value_of(link)), sc.now());
+        CHECK(trace(sc) ==
+              std::vector<std::string>{"open " + std::to_string(boshd::bosh::value_of(link))});
+        CHECK(sc.lifetimes.links_opened == std::vector<LinkId>{link});
+        CHECK(name.size() == 32);
         CHECK(set.size() == 2);
         CHECK(set.named());
         CHECK(set.last_add() == sc.now());
         CHECK(set.first().name == "first");
-        REQUIRE(set.by_link(LinkId{2}) != nullptr);
-        CHECK(set.by_link(LinkId{2})->name == "second");
-        CHECK(set.by_link(LinkId{3}) == nullptr);
+        REQUIRE(set.by_link(link) != nullptr);
+        CHECK(set.by_link(link)->name == name);
+        CHECK(set.by_link(LinkId{99}) == nullptr);
         REQUIRE(set.by_name("first") != nullptr);
         CHECK(set.by_name("first")->link == LinkId{1});
+        CHECK(set.by_name(name)->link == link);
         CHECK(set.by_name("third") == nullptr);
         CHECK(set.by_name("") == nullptr);
         // Back to one stream: still named, the client has seen names.
-        set.drop(*set.by_name("second"), sc.ctx);
+        set.drop(*set.by_name(name), sc.ctx);
         CHECK(set.size() == 1);
         CHECK(set.named());
     }
