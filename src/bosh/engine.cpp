@@ -1,5 +1,6 @@
 #include "bosh/engine.h"
 
+#include "util/hex.h"
 #include "xml/body_parser.h"
 
 #include <algorithm>
@@ -10,17 +11,6 @@ namespace boshd::bosh {
 namespace {
 
 constexpr std::size_t kSidBytes = 16; // 128 bits from the CSPRNG (C124-7.2-01)
-
-std::string hex(std::span<const std::uint8_t> bytes) {
-    constexpr std::string_view digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 0xf];
-    }
-    return out;
-}
 
 template <class... Ts> struct Overloaded : Ts... { using Ts::operator()...; };
 template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
@@ -220,7 +210,7 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
 std::string Engine::random_hex() {
     std::array<std::uint8_t, kSidBytes> bytes{};
     random_.fill(bytes);
-    return hex(bytes);
+    return util::to_hex(bytes);
 }
 
 std::string Engine::new_sid() {
