@@ -1,6 +1,7 @@
 #include "net/http_frontend.h"
 
 #include "bosh/condition.h"
+#include "util/ascii.h"
 
 #include <algorithm>
 #include <cstring>
@@ -310,10 +311,7 @@ bool HttpFrontend::add_cors_headers(evhttp_request* req) const {
         evhttp_add_header(headers, "Access-Control-Allow-Origin", "*");
         return false;
     }
-    std::string lowered(origin);
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (std::find(allowed.begin(), allowed.end(), lowered) != allowed.end()) {
+    if (std::find(allowed.begin(), allowed.end(), util::ascii::to_lower(origin)) != allowed.end()) {
         evhttp_add_header(headers, "Access-Control-Allow-Origin", origin);
     }
     return true; // the reply depends on the Origin header, so caches must key on it
