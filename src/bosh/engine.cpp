@@ -1,5 +1,6 @@
 #include "bosh/engine.h"
 
+#include "bosh/body_builder.h"
 #include "util/hex.h"
 #include "xml/body_parser.h"
 

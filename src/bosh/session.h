@@ -13,6 +13,7 @@
 
 #include "bosh/action.h"
 #include "bosh/attrs.h"
+#include "bosh/body_builder.h"
 #include "bosh/counters.h"
 #include "bosh/limits.h"
 #include "bosh/rid_window.h"

@@ -1,5 +1,6 @@
 #include "net/http_frontend.h"
 
+#include "bosh/body_builder.h"
 #include "bosh/condition.h"
 #include "util/ascii.h"
 

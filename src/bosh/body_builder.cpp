@@ -1,4 +1,4 @@
-#include "bosh/reply.h"
+#include "bosh/body_builder.h"
 
 #include "xml/body_parser.h"
 #include "xml/writer.h"
@@ -58,10 +58,6 @@ BodyBuilder& BodyBuilder::payloads(std::span<const xml::Fragment> fragments) {
 std::string BodyBuilder::finish() {
     out_ += open_ ? "/>" : "</body>";
     return std::move(out_);
-}
-
-ReplyPtr make_reply(std::string body, std::string_view content_type, int status) {
-    return std::make_shared<const Reply>(Reply{status, std::string(content_type), std::move(body)});
 }
 
 } // namespace boshd::bosh

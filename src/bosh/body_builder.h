@@ -1,0 +1,36 @@
+// The builder for the <body/> documents the engine answers with (the bytes of
+// a bosh::Reply, bosh/reply.h).
+#pragma once
+
+#include "bosh/condition.h"
+#include "xml/fragment.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace boshd::bosh {
+
+// Builds one <body xmlns='http://jabber.org/protocol/httpbind'/> document.
+// Attributes first, then payloads; finish() seals it.
+class BodyBuilder {
+public:
+    BodyBuilder();
+
+    BodyBuilder& attribute(std::string_view qname, std::string_view value);
+    BodyBuilder& attribute(std::string_view qname, std::uint64_t value);
+    BodyBuilder& terminate(Condition c);
+
+    // Appends the fragments as they are. Declares xmlns:stream on <body/> when
+    // one of them needs it (C206-2-02); must be the last call before finish().
+    BodyBuilder& payloads(std::span<const xml::Fragment> fragments);
+
+    std::string finish(); // moves the document out; the builder is spent
+
+private:
+    std::string out_;
+    bool open_ = true;
+};
+
+} // namespace boshd::bosh
