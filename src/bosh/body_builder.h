@@ -4,6 +4,7 @@
 
 #include "bosh/condition.h"
 #include "xml/fragment.h"
+#include "xml/writer.h"
 
 #include <cstdint>
 #include <span>
@@ -12,8 +13,9 @@
 
 namespace boshd::bosh {
 
-// Builds one <body xmlns='http://jabber.org/protocol/httpbind'/> document.
-// Attributes first, then payloads; finish() seals it.
+// Builds one <body xmlns='http://jabber.org/protocol/httpbind'/> document on
+// xml::ElementWriter, which does all the escaping. Attributes first, then
+// payloads; finish() seals it.
 class BodyBuilder {
 public:
     BodyBuilder();
@@ -29,8 +31,7 @@ public:
     std::string finish(); // moves the document out; the builder is spent
 
 private:
-    std::string out_;
-    bool open_ = true;
+    xml::ElementWriter body_;
 };
 
 } // namespace boshd::bosh
