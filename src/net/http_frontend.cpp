@@ -104,9 +104,8 @@ HttpFrontend* HttpFrontend::frontend_of(evhttp* http) {
 HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
                            const util::Logger& log)
     : base_(base), config_(config), handler_(handler), log_(log), http_(evhttp_new(base)),
-      reaper_(event_new(base, -1, 0, &HttpFrontend::on_reap, this)),
-      accept_resume_(evtimer_new(base, &HttpFrontend::on_accept_resume, this)) {
-    if (!http_ || !reaper_ || !accept_resume_) {
+      graveyard_(base), accept_resume_(evtimer_new(base, &HttpFrontend::on_accept_resume, this)) {
+    if (!http_ || !accept_resume_) {
         throw std::runtime_error("cannot create the HTTP server");
     }
     // Every method reaches our callback, so that the answer to an unknown one
@@ -323,15 +322,10 @@ void HttpFrontend::on_gone(bosh::RequestId id) {
     if (it == held_.end()) {
         return;
     }
-    graveyard_.push_back(std::move(it->second));
+    graveyard_.bury(std::move(it->second));
     held_.erase(it);
-    event_active(reaper_.get(), EV_TIMEOUT, 0);
     log_.debug("http.gone", {{"req", bosh::value_of(id)}});
     handler_.on_request_gone(id);
-}
-
-void HttpFrontend::on_reap(int, short, void* self) noexcept {
-    static_cast<HttpFrontend*>(self)->graveyard_.clear();
 }
 
 } // namespace boshd::net

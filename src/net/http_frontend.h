@@ -7,6 +7,7 @@
 #include "bosh/condition.h"
 #include "bosh/ids.h"
 #include "bosh/reply.h"
+#include "net/deferred_delete.h"
 #include "net/ev.h"
 #include "net/held_request.h"
 #include "net/http_config.h"
@@ -59,7 +60,6 @@ public:
 
 private:
     static void on_request(evhttp_request* req, void* self) noexcept;
-    static void on_reap(int, short, void* self) noexcept;
     static void on_accept_error(evconnlistener* listener, void* http) noexcept;
     static HttpFrontend* frontend_of(evhttp* http);
     static void on_accept_resume(int, short, void* self) noexcept;
@@ -89,8 +89,7 @@ private:
     std::string body_; // the request body being handed to the handler
     std::unordered_map<bosh::RequestId, std::unique_ptr<HeldRequest>, bosh::IdHash> held_;
     // Requests whose client left, destroyed after the callback stack unwinds.
-    std::vector<std::unique_ptr<HeldRequest>> graveyard_;
-    EventPtr reaper_;
+    Graveyard<HeldRequest> graveyard_;
     EventPtr accept_resume_; // re-enables the listener after an accept error
 };
 
