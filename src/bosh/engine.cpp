@@ -27,6 +27,7 @@ void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
     std::visit(
         Overloaded{
             [&](const RequestArrived& e) { on_request(e, ctx); },
+            [&](const RequestUnusable& e) { on_unusable(e, ctx); },
             [&](const RequestAborted& e) {
                 auto it = by_request_.find(e.id);
                 if (it == by_request_.end()) {

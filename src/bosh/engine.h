@@ -47,6 +47,8 @@ private:
     };
 
     void on_request(const RequestArrived& r, Context& ctx);
+    // A request the front end could not use (engine_unusable.cpp).
+    void on_unusable(const RequestUnusable& r, Context& ctx);
     void create_session(RequestId id, Request request, Context& ctx);
     void reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx);
     void on_timer(Context& ctx);

@@ -1,7 +1,5 @@
 #include "net/http_frontend.h"
 
-#include "bosh/body_builder.h"
-#include "bosh/condition.h"
 #include "util/ascii.h"
 
 #include <algorithm>
@@ -25,9 +23,9 @@ namespace boshd::net {
 
 namespace {
 
-// Bodies between http.max_body_size and this many times it get a BOSH answer
-// and a log line; larger ones are refused by evhttp itself (413, connection
-// closed) before any byte is buffered past this bound.
+// Bodies between http.max_body_size and this many times it go to the engine
+// as unusable (a BOSH answer and a log line); larger ones are refused by evhttp itself (413,
+// connection closed) before any byte is buffered past this bound.
 constexpr long kTransportBodyFactor = 4;
 constexpr int kPreflightMaxAgeSeconds = 86400;
 // After accept() fails for want of descriptors or memory, stop accepting
@@ -217,8 +215,8 @@ void HttpFrontend::handle_post(evhttp_request* req) {
     evbuffer* in = evhttp_request_get_input_buffer(req);
     const std::size_t size = evbuffer_get_length(in);
     if (size > config_.max_body_size) {
-        return reject(req, 413, bosh::Condition::PolicyViolation, "body over http.max_body_size",
-                      size);
+        evbuffer_drain(in, size); // never read
+        return hand_over_unusable(req, bosh::UnusableReason::BodyTooLarge, size);
     }
     // Copy the body out and release libevent's read chain at once: a held
     // request would otherwise pin it (4 KB for a 100-byte body) for `wait`.
@@ -227,29 +225,33 @@ void HttpFrontend::handle_post(evhttp_request* req) {
     std::vector<char> decoded; // the decoded entity, when the request has a coding
     const auto body = decode_body(req, decoded);
     if (!body) {
-        return; // answered
+        return; // handed over as unusable
     }
-    const bosh::RequestId id{next_request_++};
-    set_nodelay(req);
+    const bosh::RequestId id = hold(req, false);
     if (log_.enabled(util::LogLevel::Debug)) {
         log_.debug("http.request",
                    {{"req", bosh::value_of(id)}, {"peer", peer_of(req)}, {"bytes", body->size()}});
     }
-    held_.emplace(id, std::make_unique<HeldRequest>(
-                          base_, req, id, [this](bosh::RequestId gone) { on_gone(gone); }));
     handler_.on_bosh_request(id, *body);
 }
 
-// Answers a request that names no usable session, logged once (README: Log
-// events). |bytes| is the entity size as received.
-void HttpFrontend::reject(evhttp_request* req, int status, bosh::Condition condition,
-                          const std::string& reason, std::size_t bytes) {
-    log_.notice("request.rejected", {{"peer", peer_of(req)},
-                                     {"condition", bosh::to_string(condition)},
-                                     {"reason", reason},
-                                     {"bytes", bytes}});
-    reply_now(req, status, reason_phrase(status), bosh::kDefaultContentType,
-              bosh::BodyBuilder().terminate(condition).finish());
+bosh::RequestId HttpFrontend::hold(evhttp_request* req, bool unusable) {
+    const bosh::RequestId id{next_request_++};
+    set_nodelay(req);
+    held_.emplace(id, Held{std::make_unique<HeldRequest>(
+                               base_, req, id, [this](bosh::RequestId gone) { on_gone(gone); }),
+                           unusable});
+    return id;
+}
+
+// What such a request means in BOSH, and its log line (README: Log events),
+// are the engine's; the peer's address is known only here, so it goes along.
+// |bytes| is the entity size as received.
+void HttpFrontend::hand_over_unusable(evhttp_request* req, bosh::UnusableReason why,
+                                      std::size_t bytes, std::string_view detail) {
+    const std::string peer = peer_of(req);
+    const bosh::RequestId id = hold(req, true);
+    handler_.on_unusable_request(bosh::RequestUnusable{id, why, bytes, detail, peer});
 }
 
 void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
@@ -257,13 +259,17 @@ void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
     if (it == held_.end()) {
         return;
     }
-    HeldRequest& h = *it->second;
+    HeldRequest& h = *it->second.request;
     if (h.alive()) {
         std::string packed;
-        const auto body = encode_reply(h.request(), reply.body, packed);
+        // The answer to an unusable request goes out as it always has: never
+        // compressed, no Vary: Accept-Encoding.
+        const bool codable = !it->second.unusable;
+        const auto body =
+            codable ? encode_reply(h.request(), reply.body, packed) : std::string_view(reply.body);
         // Content-Length is that of the bytes sent, compressed or not.
         add_common_headers(h.request(), reply.content_type, body.size(),
-                           config_.compress_min_size > 0);
+                           codable && config_.compress_min_size > 0);
         h.complete(reply.status, reason_phrase(reply.status), body);
     }
     held_.erase(it);
@@ -322,7 +328,7 @@ void HttpFrontend::on_gone(bosh::RequestId id) {
     if (it == held_.end()) {
         return;
     }
-    graveyard_.bury(std::move(it->second));
+    graveyard_.bury(std::move(it->second.request));
     held_.erase(it);
     log_.debug("http.gone", {{"req", bosh::value_of(id)}});
     handler_.on_request_gone(id);

@@ -37,6 +37,12 @@ bosh::Event own(const bosh::Event& event, std::string& storage) {
         storage.assign(c->reason);
         return bosh::BackendClosed{c->link, storage};
     }
+    if (const auto* u = std::get_if<bosh::RequestUnusable>(&event)) {
+        storage.assign(u->detail).append(u->peer);
+        const std::string_view both(storage);
+        return bosh::RequestUnusable{u->id, u->why, u->bytes, both.substr(0, u->detail.size()),
+                                     both.substr(u->detail.size())};
+    }
     return event;
 }
 
@@ -94,6 +100,9 @@ void Server::run() {
 
 void Server::on_bosh_request(bosh::RequestId id, std::string_view body) {
     dispatch(bosh::RequestArrived{id, body});
+}
+void Server::on_unusable_request(const bosh::RequestUnusable& request) {
+    dispatch(request);
 }
 void Server::on_request_gone(bosh::RequestId id) {
     dispatch(bosh::RequestAborted{id});

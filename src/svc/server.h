@@ -42,6 +42,7 @@ public:
 private:
     // net::HttpHandler
     void on_bosh_request(bosh::RequestId id, std::string_view body) override;
+    void on_unusable_request(const bosh::RequestUnusable& request) override;
     void on_request_gone(bosh::RequestId id) override;
     // net::BackendHandler
     void on_backend_connected(bosh::LinkId link) override;
@@ -63,7 +64,7 @@ private:
 
     struct QueuedEvent {
         bosh::Event event;
-        std::string bytes; // owns what the event's string_view points to
+        std::string bytes; // owns what the event's string_views point to
     };
 
     const Config& config_;
