@@ -1,5 +1,7 @@
 #include "bosh/attrs.h"
 
+#include "util/hex.h"
+
 #include <charconv>
 
 namespace boshd::bosh {
@@ -44,19 +46,6 @@ bool is_header_safe(std::string_view s) {
     return !s.empty();
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 struct Parser {
     const xml::Body& body;
     std::string error;
@@ -96,19 +85,7 @@ std::string to_string(Version v) {
 }
 
 std::optional<Key> parse_key(std::string_view hex) {
-    if (hex.size() != 2 * Key().size()) {
-        return std::nullopt;
-    }
-    Key k{};
-    for (std::size_t i = 0; i < k.size(); ++i) {
-        const int hi = hex_digit(hex[2 * i]);
-        const int lo = hex_digit(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return std::nullopt;
-        }
-        k[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-    }
-    return k;
+    return util::from_hex<std::tuple_size_v<Key>>(hex);
 }
 
 std::optional<Key> key_of(const BodyAttrs& a) {

@@ -1,9 +1,9 @@
 #include "bosh/engine.h"
 
+#include "bosh/body_builder.h"
 #include "xml/body_parser.h"
 
 #include <algorithm>
-#include <array>
 
 namespace boshd::bosh {
 
@@ -23,6 +23,7 @@ void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
     std::visit(
         Overloaded{
             [&](const RequestArrived& e) { on_request(e, ctx); },
+            [&](const RequestUnusable& e) { on_unusable(e, ctx); },
             [&](const RequestAborted& e) {
                 auto it = by_request_.find(e.id);
                 if (it == by_request_.end()) {
@@ -91,6 +92,8 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
         return reject(r.id, Condition::BadRequest, body.error(), 200, ctx);
     }
     auto attrs = parse_attrs(body.value());
+    // Only a body without `sid` creates a session; one with a sid is looked
+    // up, never used to create one (C124-7.1-01).
     const auto sid = body->attribute({}, "sid");
     if (!sid) {
         if (!attrs) {
@@ -104,7 +107,7 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
     }
     auto found = by_sid_.find(std::string(*sid));
     if (found == by_sid_.end()) {
-        // Unknown (or ended) session: item-not-found (C124-17.2-09). Whether
+        // Unknown (or ended: C124-10-02) session: item-not-found (C124-17.2-09). Whether
         // the client is a legacy one cannot be known here, so 200 (§A-4).
         return reject(r.id, Condition::ItemNotFound, "unknown sid", 200, ctx);
     }
@@ -149,6 +152,7 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
         return refuse(Condition::PolicyViolation, "payloads over session.max_server_queue");
     }
     if (sessions_.size() >= limits_.max_sessions) {
+        // No other condition fits a full server (C124-17.2-15).
         return refuse(Condition::UndefinedCondition, "session.max_sessions reached");
     }
 
@@ -167,19 +171,22 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
         util::Seconds(a.wait.value_or(static_cast<std::uint32_t>(limits_.max_wait.count())));
     p.wait = std::min<util::Duration>(wait, limits_.max_wait);
     p.hold = std::min(a.hold.value_or(1), limits_.max_hold);
-    p.requests = p.hold + 1; // C124-7.2-04/05
+    // C124-7.2-04, C124-7.2-05: the recommended hold + 1, so never forced
+    // polling with requests='1' (C124-12-01).
+    p.requests = p.hold + 1;
     p.polling = limits_.polling;
     // C124-12-02: polling sessions get a longer inactivity, by more than `polling`.
     const bool polling = p.hold == 0 || p.wait == util::Duration::zero();
     p.inactivity = limits_.inactivity + (polling ? 2 * limits_.polling : util::Seconds::zero());
     p.ver = a.ver;
-    p.content_type = a.content.value_or(std::string(kDefaultContentType)); // C124-7.1-08/09
+    // C124-7.1-08, C124-7.1-09: `content`, or text/xml; charset=utf-8.
+    p.content_type = a.content.value_or(std::string(kDefaultContentType));
     p.acks = limits_.request_acks;
     p.accept = limits_.accept;
     p.client_acks = a.ack == 1u;     // XEP-0124 §9.2: ack='1' on creation
     p.max_pause = limits_.max_pause; // §10; zero: no pause support
     p.newkey = a.newkey;             // §15: a key chain starts here (C124-15.4-01)
-    p.header.to = *a.to;
+    p.header.to = *a.to; // the first stream's target domain (C124-7.1-02)
     p.header.lang = a.lang.value_or("");
     p.header.from = a.from.value_or("");
     p.header.version = a.xmpp_version.value_or("1.0"); // C206-3-01

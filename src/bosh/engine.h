@@ -1,4 +1,4 @@
-// The BOSH connection manager as a pure state machine (ARCHITECTURE §3.3):
+// The BOSH connection manager as a pure state machine (ARCHITECTURE.md §2, §3):
 // events in, actions out, `now` passed in, next_deadline() out. No sockets,
 // no libevent, no clock. The adapters are the only callers.
 #pragma once
@@ -48,6 +48,8 @@ private:
     };
 
     void on_request(const RequestArrived& r, Context& ctx);
+    // A request the front end could not use (engine_unusable.cpp).
+    void on_unusable(const RequestUnusable& r, Context& ctx);
     void create_session(RequestId id, Request request, Context& ctx);
     void reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx);
     void on_timer(Context& ctx);

@@ -5,6 +5,7 @@
 
 #include "bosh/ids.h"
 
+#include <cstddef>
 #include <string_view>
 #include <variant>
 
@@ -14,6 +15,28 @@ namespace boshd::bosh {
 struct RequestArrived {
     RequestId id;
     std::string_view body;
+};
+
+// Why the front end cannot hand a POST's entity over as a body: problems of
+// HTTP, found before any BOSH is read. The engine decides what they mean in
+// BOSH (status and condition); the front end only names them.
+enum class UnusableReason {
+    BodyTooLarge,      // the entity is over http.max_body_size
+    DecodedTooLarge,   // it decodes to more than http.max_body_size (a zip bomb)
+    UnsupportedCoding, // a Content-Encoding the front end does not decode
+    CorruptCoding,     // bytes that do not decode in their Content-Encoding
+};
+
+// An HTTP POST arrived on the BOSH path whose entity cannot be used. The
+// request is held like any other until the engine answers it (Respond).
+// |bytes| is the entity size as received; |detail| and |peer| are for the
+// log only (the content coding concerned, if any; the client's address).
+struct RequestUnusable {
+    RequestId id;
+    UnusableReason why;
+    std::size_t bytes = 0;
+    std::string_view detail;
+    std::string_view peer;
 };
 
 // The client went away before its request was answered (connection closed).
@@ -50,7 +73,7 @@ struct TimerDue {};
 // sessions, close every backend stream (C124-17.2-14).
 struct Shutdown {};
 
-using Event = std::variant<RequestArrived, RequestAborted, BackendConnected, BackendTlsReady,
-                           BackendData, BackendClosed, TimerDue, Shutdown>;
+using Event = std::variant<RequestArrived, RequestUnusable, RequestAborted, BackendConnected,
+                           BackendTlsReady, BackendData, BackendClosed, TimerDue, Shutdown>;
 
 } // namespace boshd::bosh

@@ -1,5 +1,5 @@
-// Ids, not pointers, cross between the engine and the adapters (ARCHITECTURE
-// §3.1): a stale id finds nothing instead of touching freed memory. Each is
+// Ids, not pointers, cross between the engine and the adapters (ARCHITECTURE.md
+// §2): a stale id finds nothing instead of touching freed memory. Each is
 // issued from a counter and never reused within the process.
 #pragma once
 

@@ -1,6 +1,6 @@
 // Every protocol limit of the session engine, with its default. The config
 // layer fills this from [session] and [backend]; the engine never reads a
-// constant of its own for a size or a time (ARCHITECTURE §4.9).
+// constant of its own for a size or a time (ARCHITECTURE.md §1).
 #pragma once
 
 #include "util/time.h"

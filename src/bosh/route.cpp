@@ -1,21 +1,11 @@
 #include "bosh/route.h"
 
-#include <algorithm>
+#include "util/ascii.h"
 
 namespace boshd::bosh {
 
-namespace {
-
-char ascii_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-} // namespace
-
 bool same_domain(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_lower(x) == ascii_lower(y);
-           });
+    return util::ascii::iequals(a, b);
 }
 
 std::string_view to_string(TlsMode mode) {
@@ -42,7 +32,7 @@ std::optional<TlsMode> parse_tls_mode(std::string_view text) {
 RouteTable::RouteTable(std::vector<Route> routes) {
     routes_.reserve(routes.size());
     for (auto& r : routes) {
-        std::transform(r.domain.begin(), r.domain.end(), r.domain.begin(), ascii_lower);
+        r.domain = util::ascii::to_lower(r.domain);
         routes_.push_back(std::make_shared<const Route>(std::move(r)));
     }
 }

@@ -1,5 +1,5 @@
 // The process's one reading of the monotonic clock. Everything below the
-// adapters takes `now` as an argument (ARCHITECTURE §4.7); a test greps that
+// adapters takes `now` as an argument (ARCHITECTURE.md §6); a test greps that
 // steady_clock::now() appears nowhere else.
 #pragma once
 

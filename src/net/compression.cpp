@@ -1,8 +1,9 @@
 #include "net/compression.h"
 
+#include "util/ascii.h"
+
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <new>
 #include <zlib.h>
 
@@ -65,13 +66,6 @@ std::string_view trim(std::string_view s) {
     return s.substr(first, s.find_last_not_of(" \t") - first + 1);
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    return out;
-}
-
 // Splits |list| at commas, trimming each element and dropping empty ones
 // (RFC 9110 §5.6.1 list syntax). Calls |fn| on each.
 template <class Fn> void for_each_element(std::string_view list, Fn fn) {
@@ -120,7 +114,7 @@ std::optional<int> weight_of(std::string_view params) {
         const auto semi = rest.find(';');
         const auto param = trim(rest.substr(0, semi));
         rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
-        if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+        if (param.size() >= 2 && util::ascii::lower(param[0]) == 'q' && param[1] == '=') {
             const auto parsed = parse_qvalue(trim(param.substr(2)));
             if (!parsed) {
                 return std::nullopt;
@@ -133,7 +127,7 @@ std::optional<int> weight_of(std::string_view params) {
 
 // The name of one coding token, lower-case, with x-gzip read as gzip.
 std::string coding_name(std::string_view token) {
-    auto name = lower(trim(token));
+    auto name = util::ascii::to_lower(trim(token));
     return name == "x-gzip" ? "gzip" : name;
 }
 

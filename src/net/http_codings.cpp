@@ -23,18 +23,18 @@ std::optional<std::string_view> input_header(evhttp_request* req, const char* na
 // C124-7.2-14: a request entity with a Content-Encoding we advertised in
 // `accept` is decoded before the engine sees it. The decoded size is bound by
 // http.max_body_size like any body; |storage| holds it. nullopt: the request
-// has been answered.
+// has been handed over as unusable.
 std::optional<std::string_view> HttpFrontend::decode_body(evhttp_request* req,
                                                           std::vector<char>& storage) {
     // Decoding does not depend on http.compress_min_size: a compressed
     // request leaks nothing to a third party, a compressed reply may (BREACH).
     const auto coding = parse_content_encoding(input_header(req, "Content-Encoding"));
     if (!coding) {
-        // RFC 9110 §15.5.16: 415 for a content coding the server does not
-        // support; RFC 7694 §3: say which ones it does.
+        // A content coding we do not decode: the engine answers 415 (RFC 9110
+        // §15.5.16), and RFC 7694 §3 wants the ones we do named with it.
         evhttp_add_header(evhttp_request_get_output_headers(req), "Accept-Encoding",
                           "gzip, deflate");
-        reject(req, 415, bosh::Condition::BadRequest, "unsupported Content-Encoding", body_.size());
+        hand_over_unusable(req, bosh::UnusableReason::UnsupportedCoding, body_.size());
         return std::nullopt;
     }
     if (*coding == Coding::Identity) {
@@ -48,16 +48,11 @@ std::optional<std::string_view> HttpFrontend::decode_body(evhttp_request* req,
     if (decoded.error() == InflateError::TooLarge) {
         // A zip bomb: refused like an oversized body, after inflating no more
         // than http.max_body_size (and one zlib chunk) of it.
-        reject(req, 413, bosh::Condition::PolicyViolation, "decoded body over http.max_body_size",
-               body_.size());
+        hand_over_unusable(req, bosh::UnusableReason::DecodedTooLarge, body_.size());
         return std::nullopt;
     }
-    // Undecodable bytes are a body that cannot be parsed: XEP-0124 §17.2
-    // bad-request ("the format of an HTTP header or binding element received
-    // from the client is unacceptable"), with HTTP 200 as the engine answers
-    // unparseable bodies, since no `ver` can be read to call the client legacy.
-    reject(req, 200, bosh::Condition::BadRequest,
-           "corrupt " + std::string(to_string(*coding)) + " content", body_.size());
+    // Undecodable bytes: the engine answers as to an unparseable body.
+    hand_over_unusable(req, bosh::UnusableReason::CorruptCoding, body_.size(), to_string(*coding));
     return std::nullopt;
 }
 

@@ -1,6 +1,6 @@
 #include "net/http_frontend.h"
 
-#include "bosh/condition.h"
+#include "util/ascii.h"
 
 #include <algorithm>
 #include <cstring>
@@ -23,9 +23,9 @@ namespace boshd::net {
 
 namespace {
 
-// Bodies between http.max_body_size and this many times it get a BOSH answer
-// and a log line; larger ones are refused by evhttp itself (413, connection
-// closed) before any byte is buffered past this bound.
+// Bodies between http.max_body_size and this many times it go to the engine
+// as unusable (a BOSH answer and a log line); larger ones are refused by evhttp itself (413,
+// connection closed) before any byte is buffered past this bound.
 constexpr long kTransportBodyFactor = 4;
 constexpr int kPreflightMaxAgeSeconds = 86400;
 // After accept() fails for want of descriptors or memory, stop accepting
@@ -60,8 +60,8 @@ std::string_view reason_phrase(int status) {
 }
 
 void set_nodelay(evhttp_request* req) {
-    // Each reply goes out in one piece, headers with body (PEERS.md: Strophe
-    // handles replies in arrival order).
+    // Each reply goes out in one piece, headers with body, as soon as it is
+    // written: clients such as Strophe.js handle replies in arrival order.
     auto* evcon = evhttp_request_get_connection(req);
     if (!evcon) {
         return;
@@ -102,9 +102,8 @@ HttpFrontend* HttpFrontend::frontend_of(evhttp* http) {
 HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
                            const util::Logger& log)
     : base_(base), config_(config), handler_(handler), log_(log), http_(evhttp_new(base)),
-      reaper_(event_new(base, -1, 0, &HttpFrontend::on_reap, this)),
-      accept_resume_(evtimer_new(base, &HttpFrontend::on_accept_resume, this)) {
-    if (!http_ || !reaper_ || !accept_resume_) {
+      graveyard_(base), accept_resume_(evtimer_new(base, &HttpFrontend::on_accept_resume, this)) {
+    if (!http_ || !accept_resume_) {
         throw std::runtime_error("cannot create the HTTP server");
     }
     // Every method reaches our callback, so that the answer to an unknown one
@@ -216,8 +215,8 @@ void HttpFrontend::handle_post(evhttp_request* req) {
     evbuffer* in = evhttp_request_get_input_buffer(req);
     const std::size_t size = evbuffer_get_length(in);
     if (size > config_.max_body_size) {
-        return reject(req, 413, bosh::Condition::PolicyViolation, "body over http.max_body_size",
-                      size);
+        evbuffer_drain(in, size); // never read
+        return hand_over_unusable(req, bosh::UnusableReason::BodyTooLarge, size);
     }
     // Copy the body out and release libevent's read chain at once: a held
     // request would otherwise pin it (4 KB for a 100-byte body) for `wait`.
@@ -226,29 +225,36 @@ void HttpFrontend::handle_post(evhttp_request* req) {
     std::vector<char> decoded; // the decoded entity, when the request has a coding
     const auto body = decode_body(req, decoded);
     if (!body) {
-        return; // answered
+        return; // handed over as unusable
     }
-    const bosh::RequestId id{next_request_++};
-    set_nodelay(req);
+    // Only the entity counts: headers BOSH does not define (C124-5-02) and
+    // the request's Content-Type (C124-5-08) are ignored; evhttp serves
+    // HTTP/1.1 keep-alive and HTTP/1.0 alike (C124-5-05, P124-01).
+    const bosh::RequestId id = hold(req, false);
     if (log_.enabled(util::LogLevel::Debug)) {
         log_.debug("http.request",
                    {{"req", bosh::value_of(id)}, {"peer", peer_of(req)}, {"bytes", body->size()}});
     }
-    held_.emplace(id, std::make_unique<HeldRequest>(
-                          base_, req, id, [this](bosh::RequestId gone) { on_gone(gone); }));
     handler_.on_bosh_request(id, *body);
 }
 
-// Answers a request that names no usable session, logged once (README: Log
-// events). |bytes| is the entity size as received.
-void HttpFrontend::reject(evhttp_request* req, int status, bosh::Condition condition,
-                          const std::string& reason, std::size_t bytes) {
-    log_.notice("request.rejected", {{"peer", peer_of(req)},
-                                     {"condition", bosh::to_string(condition)},
-                                     {"reason", reason},
-                                     {"bytes", bytes}});
-    reply_now(req, status, reason_phrase(status), bosh::kDefaultContentType,
-              bosh::BodyBuilder().terminate(condition).finish());
+bosh::RequestId HttpFrontend::hold(evhttp_request* req, bool unusable) {
+    const bosh::RequestId id{next_request_++};
+    set_nodelay(req);
+    held_.emplace(id, Held{std::make_unique<HeldRequest>(
+                               base_, req, id, [this](bosh::RequestId gone) { on_gone(gone); }),
+                           unusable});
+    return id;
+}
+
+// What such a request means in BOSH, and its log line (README: Log events),
+// are the engine's; the peer's address is known only here, so it goes along.
+// |bytes| is the entity size as received.
+void HttpFrontend::hand_over_unusable(evhttp_request* req, bosh::UnusableReason why,
+                                      std::size_t bytes, std::string_view detail) {
+    const std::string peer = peer_of(req);
+    const bosh::RequestId id = hold(req, true);
+    handler_.on_unusable_request(bosh::RequestUnusable{id, why, bytes, detail, peer});
 }
 
 void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
@@ -256,13 +262,17 @@ void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
     if (it == held_.end()) {
         return;
     }
-    HeldRequest& h = *it->second;
+    HeldRequest& h = *it->second.request;
     if (h.alive()) {
         std::string packed;
-        const auto body = encode_reply(h.request(), reply.body, packed);
+        // The answer to an unusable request goes out as it always has: never
+        // compressed, no Vary: Accept-Encoding.
+        const bool codable = !it->second.unusable;
+        const auto body =
+            codable ? encode_reply(h.request(), reply.body, packed) : std::string_view(reply.body);
         // Content-Length is that of the bytes sent, compressed or not.
         add_common_headers(h.request(), reply.content_type, body.size(),
-                           config_.compress_min_size > 0);
+                           codable && config_.compress_min_size > 0);
         h.complete(reply.status, reason_phrase(reply.status), body);
     }
     held_.erase(it);
@@ -283,7 +293,8 @@ void HttpFrontend::add_common_headers(evhttp_request* req, std::string_view cont
                                       std::size_t body_size, bool varies_by_coding) const {
     auto* headers = evhttp_request_get_output_headers(req);
     evhttp_add_header(headers, "Content-Type", std::string(content_type).c_str());
-    // evhttp adds Content-Length only for persistent connections; HTTP/1.0
+    // Headers RFC 2616 does not require are left out (C124-5-03), never the
+    // framing. evhttp adds Content-Length only for persistent connections; HTTP/1.0
     // clients and proxies get it too, never a reply delimited by the close
     // (C124-5-06).
     evhttp_add_header(headers, "Content-Length", std::to_string(body_size).c_str());
@@ -310,10 +321,7 @@ bool HttpFrontend::add_cors_headers(evhttp_request* req) const {
         evhttp_add_header(headers, "Access-Control-Allow-Origin", "*");
         return false;
     }
-    std::string lowered(origin);
-    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (std::find(allowed.begin(), allowed.end(), lowered) != allowed.end()) {
+    if (std::find(allowed.begin(), allowed.end(), util::ascii::to_lower(origin)) != allowed.end()) {
         evhttp_add_header(headers, "Access-Control-Allow-Origin", origin);
     }
     return true; // the reply depends on the Origin header, so caches must key on it
@@ -324,15 +332,10 @@ void HttpFrontend::on_gone(bosh::RequestId id) {
     if (it == held_.end()) {
         return;
     }
-    graveyard_.push_back(std::move(it->second));
+    graveyard_.bury(std::move(it->second.request));
     held_.erase(it);
-    event_active(reaper_.get(), EV_TIMEOUT, 0);
     log_.debug("http.gone", {{"req", bosh::value_of(id)}});
     handler_.on_request_gone(id);
-}
-
-void HttpFrontend::on_reap(int, short, void* self) noexcept {
-    static_cast<HttpFrontend*>(self)->graveyard_.clear();
 }
 
 } // namespace boshd::net

@@ -1,12 +1,14 @@
 // The HTTP side of boshd on libevent's evhttp: one listener, the BOSH path,
 // CORS, and the requests held for the engine. It turns HTTP into calls on an
 // HttpHandler and completes requests when told to; it knows nothing of BOSH
-// beyond the headers every reply carries.
+// beyond the headers every reply carries. Of bosh/ it sees ids, events and
+// the Reply it sends, never how a <body/> is built (tests/layering_test.py).
 #pragma once
 
-#include "bosh/condition.h"
+#include "bosh/event.h"
 #include "bosh/ids.h"
 #include "bosh/reply.h"
+#include "net/deferred_delete.h"
 #include "net/ev.h"
 #include "net/held_request.h"
 #include "net/http_config.h"
@@ -32,6 +34,10 @@ public:
     // decoded when the request had a Content-Encoding (C124-7.2-14). The handler
     // answers through HttpFrontend::respond, now or later.
     virtual void on_bosh_request(bosh::RequestId id, std::string_view body) = 0;
+    // A POST on the BOSH path whose entity cannot be used (too large,
+    // undecodable); its strings are valid during the call. Answered like a
+    // BOSH request, through HttpFrontend::respond.
+    virtual void on_unusable_request(const bosh::RequestUnusable& request) = 0;
     // The client of a request not yet answered went away.
     virtual void on_request_gone(bosh::RequestId id) = 0;
 };
@@ -52,22 +58,25 @@ public:
     void stop_listening();
 
     // Completes request |id| with |reply|, compressed when the request's
-    // Accept-Encoding allows it (C124-5-07); ignored when the request is gone.
+    // Accept-Encoding allows it (C124-5-07), except the answer to an unusable
+    // request, sent as it is; ignored when the request is gone.
     void respond(bosh::RequestId id, const bosh::Reply& reply);
 
     std::size_t held() const { return held_.size(); }
 
 private:
     static void on_request(evhttp_request* req, void* self) noexcept;
-    static void on_reap(int, short, void* self) noexcept;
     static void on_accept_error(evconnlistener* listener, void* http) noexcept;
     static HttpFrontend* frontend_of(evhttp* http);
     static void on_accept_resume(int, short, void* self) noexcept;
     void handle(evhttp_request* req);
     void handle_post(evhttp_request* req);
     std::optional<std::string_view> decode_body(evhttp_request* req, std::vector<char>& storage);
-    void reject(evhttp_request* req, int status, bosh::Condition condition,
-                const std::string& reason, std::size_t bytes);
+    // Holds |req| under a new id until respond() or the client leaves.
+    bosh::RequestId hold(evhttp_request* req, bool unusable);
+    // Holds |req| and hands it to the handler as unusable.
+    void hand_over_unusable(evhttp_request* req, bosh::UnusableReason why, std::size_t bytes,
+                            std::string_view detail = {});
     std::string_view encode_reply(evhttp_request* req, const std::string& body,
                                   std::string& storage) const;
     void reply_now(evhttp_request* req, int status, std::string_view reason,
@@ -87,10 +96,13 @@ private:
     evhttp_bound_socket* bound_ = nullptr;
     std::uint64_t next_request_ = 1;
     std::string body_; // the request body being handed to the handler
-    std::unordered_map<bosh::RequestId, std::unique_ptr<HeldRequest>, bosh::IdHash> held_;
+    struct Held {
+        std::unique_ptr<HeldRequest> request;
+        bool unusable = false; // answered without a content coding, as always
+    };
+    std::unordered_map<bosh::RequestId, Held, bosh::IdHash> held_;
     // Requests whose client left, destroyed after the callback stack unwinds.
-    std::vector<std::unique_ptr<HeldRequest>> graveyard_;
-    EventPtr reaper_;
+    Graveyard<HeldRequest> graveyard_;
     EventPtr accept_resume_; // re-enables the listener after an accept error
 };
 

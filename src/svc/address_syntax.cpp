@@ -1,5 +1,7 @@
 #include "svc/address_syntax.h"
 
+#include "util/ascii.h"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <array>
@@ -22,14 +24,6 @@ bool is_digit(char ch) {
 }
 
 } // namespace
-
-std::string ascii_lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char ch) {
-        return static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-    });
-    return out;
-}
 
 bool is_dns_name(std::string_view name) {
     if (name.empty() || name.size() > kMaxDnsName) {
@@ -130,7 +124,7 @@ std::optional<std::string> parse_origin(std::string_view text) {
     if (!parse_host_port(text.substr(sep + 3), false, 1, host, port).empty()) {
         return std::nullopt;
     }
-    return ascii_lower(text);
+    return util::ascii::to_lower(text);
 }
 
 } // namespace boshd::svc

@@ -9,8 +9,6 @@
 
 namespace boshd::svc {
 
-std::string ascii_lower(std::string_view text);
-
 // Letters, digits and '-' in dot-separated labels of sane length. IPv4
 // literals pass too, which is what a host field wants.
 bool is_dns_name(std::string_view name);

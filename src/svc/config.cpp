@@ -4,6 +4,7 @@
 #include "svc/config.h"
 
 #include "svc/address_syntax.h"
+#include "util/ascii.h"
 
 #include <algorithm>
 #include <array>
@@ -192,7 +193,7 @@ void set_domain(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
     if (!is_dns_name(domain)) {
         ctx.fail(node, "must be a non-empty DNS name (letters, digits, '-', '.')");
     }
-    r.domain = ascii_lower(domain);
+    r.domain = util::ascii::to_lower(domain);
 }
 
 void set_host(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
@@ -220,7 +221,7 @@ void set_tls_server_name(bosh::Route& r, const toml::node& node, const Ctx& ctx)
     if (!name.empty() && !is_dns_name(name)) {
         ctx.fail(node, "must be empty or a DNS name (letters, digits, '-', '.')");
     }
-    r.tls_server_name = ascii_lower(name);
+    r.tls_server_name = util::ascii::to_lower(name);
 }
 
 void set_tls_ca_file(bosh::Route& r, const toml::node& node, const Ctx& ctx) {

@@ -39,7 +39,7 @@ void StderrSink::write(util::LogLevel level, std::string_view line) {
         out += std::to_string(syslog_priority(level));
         out += '>';
     } else {
-        // Wall-clock time is for people reading logs only (ARCHITECTURE §4.7).
+        // Wall-clock time is for people reading logs only (ARCHITECTURE.md §6).
         const auto now = std::chrono::system_clock::now();
         const std::time_t secs = std::chrono::system_clock::to_time_t(now);
         const auto millis =

@@ -37,6 +37,12 @@ bosh::Event own(const bosh::Event& event, std::string& storage) {
         storage.assign(c->reason);
         return bosh::BackendClosed{c->link, storage};
     }
+    if (const auto* u = std::get_if<bosh::RequestUnusable>(&event)) {
+        storage.assign(u->detail).append(u->peer);
+        const std::string_view both(storage);
+        return bosh::RequestUnusable{u->id, u->why, u->bytes, both.substr(0, u->detail.size()),
+                                     both.substr(u->detail.size())};
+    }
     return event;
 }
 
@@ -57,7 +63,7 @@ bosh::Limits engine_limits(const Config& config) {
 Server::Server(const Config& config, const util::Logger& log, util::Random& random)
     : config_(config), log_(log), base_(event_base_new()),
       dns_(base_ ? evdns_base_new(base_.get(), EVDNS_BASE_INITIALIZE_NAMESERVERS) : nullptr),
-      engine_(engine_limits(config), route_table(config), random, log) {
+      engine_(engine_limits(config), route_table(config), random, log), dead_links_(base_.get()) {
     if (!base_ || !dns_) {
         throw std::runtime_error("cannot create the event loop or the DNS resolver");
     }
@@ -71,7 +77,6 @@ Server::Server(const Config& config, const util::Logger& log, util::Random& rand
     }
     http_ = std::make_unique<net::HttpFrontend>(base_.get(), config.http, *this, log);
     timer_.reset(event_new(base_.get(), -1, 0, &Server::on_timer, this));
-    reaper_.reset(event_new(base_.get(), -1, 0, &Server::on_reap, this));
     for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
         signals_.emplace_back(evsignal_new(base_.get(), sig, &Server::on_signal, this));
         evsignal_add(signals_.back().get(), nullptr);
@@ -96,6 +101,9 @@ void Server::run() {
 void Server::on_bosh_request(bosh::RequestId id, std::string_view body) {
     dispatch(bosh::RequestArrived{id, body});
 }
+void Server::on_unusable_request(const bosh::RequestUnusable& request) {
+    dispatch(request);
+}
 void Server::on_request_gone(bosh::RequestId id) {
     dispatch(bosh::RequestAborted{id});
 }
@@ -118,9 +126,8 @@ void Server::on_link_done(bosh::LinkId id) {
     if (it == links_.end()) {
         return;
     }
-    dead_links_.push_back(std::move(it->second));
+    dead_links_.bury(std::move(it->second));
     links_.erase(it);
-    event_active(reaper_.get(), EV_TIMEOUT, 0);
     maybe_exit();
 }
 
@@ -200,10 +207,6 @@ void Server::arm_timer() {
 
 void Server::on_timer(int, short, void* self) noexcept {
     static_cast<Server*>(self)->dispatch(bosh::TimerDue{});
-}
-
-void Server::on_reap(int, short, void* self) noexcept {
-    static_cast<Server*>(self)->dead_links_.clear();
 }
 
 void Server::on_signal(int signal, short, void* self) noexcept {

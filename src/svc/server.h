@@ -5,6 +5,7 @@
 
 #include "bosh/engine.h"
 #include "net/backend_link.h"
+#include "net/deferred_delete.h"
 #include "net/ev.h"
 #include "net/http_frontend.h"
 #include "net/tls_client.h"
@@ -41,6 +42,7 @@ public:
 private:
     // net::HttpHandler
     void on_bosh_request(bosh::RequestId id, std::string_view body) override;
+    void on_unusable_request(const bosh::RequestUnusable& request) override;
     void on_request_gone(bosh::RequestId id) override;
     // net::BackendHandler
     void on_backend_connected(bosh::LinkId link) override;
@@ -59,11 +61,10 @@ private:
 
     static void on_timer(int, short, void* self) noexcept;
     static void on_signal(int signal, short, void* self) noexcept;
-    static void on_reap(int, short, void* self) noexcept;
 
     struct QueuedEvent {
         bosh::Event event;
-        std::string bytes; // owns what the event's string_view points to
+        std::string bytes; // owns what the event's string_views point to
     };
 
     const Config& config_;
@@ -74,9 +75,8 @@ private:
     std::map<std::string, std::unique_ptr<net::TlsClientContext>> tls_; // by route domain
     std::unique_ptr<net::HttpFrontend> http_;
     std::unordered_map<bosh::LinkId, std::unique_ptr<net::BackendLink>, bosh::IdHash> links_;
-    std::vector<std::unique_ptr<net::BackendLink>> dead_links_;
+    net::Graveyard<net::BackendLink> dead_links_; // links that reported their end
     net::EventPtr timer_;
-    net::EventPtr reaper_;
     std::vector<net::EventPtr> signals_;
     bosh::Actions actions_;
     bool dispatching_ = false;

@@ -1,5 +1,7 @@
 #include "util/log.h"
 
+#include "util/hex.h"
+
 #include <array>
 #include <charconv>
 
@@ -30,10 +32,9 @@ void append_quoted(std::string& out, std::string_view v) {
             out += static_cast<char>(c);
         } else if (c < ' ' || c == 0x7f) {
             // Control bytes from untrusted input never reach the log raw.
-            constexpr std::string_view hex = "0123456789abcdef";
+            const std::uint8_t byte = c;
             out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
+            append_hex(out, {&byte, 1});
         } else {
             out += static_cast<char>(c);
         }

@@ -1,5 +1,5 @@
 // Structured logging: one line per event, `event key=value ...`, with the
-// object tags (sid=, rid=, link=, req=) as fields (ARCHITECTURE §4.11).
+// object tags (sid=, rid=, link=, req=) as fields (ARCHITECTURE.md §1).
 // The Logger formats; a LogSink decides where lines go (stderr, journald,
 // or a vector in tests, which is how "logged once" is asserted).
 #pragma once

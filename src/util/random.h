@@ -1,5 +1,5 @@
 // Randomness is injected: production draws from OpenSSL's CSPRNG, tests use a
-// seeded source so that expected sids are stable (ARCHITECTURE §4.8).
+// seeded source so that expected sids are stable (ARCHITECTURE.md §1).
 #pragma once
 
 #include <cstdint>

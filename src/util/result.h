@@ -1,5 +1,5 @@
 // A value or an error, for fallible operations inside the engine where an
-// exception would cross a C callback (ARCHITECTURE §4.6). std::expected needs
+// exception would cross a C callback (ARCHITECTURE.md §1). std::expected needs
 // C++23 and clang 14 cannot parse libstdc++'s <expected>, so this small type.
 #pragma once
 

@@ -1,5 +1,7 @@
 #include "util/sha1.h"
 
+#include "util/hex.h"
+
 #include <array>
 #include <cstdlib>
 #include <openssl/evp.h>
@@ -19,14 +21,7 @@ Sha1Digest sha1(std::string_view data) {
 }
 
 std::string sha1_hex(std::string_view data) {
-    constexpr std::string_view digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(2 * Sha1Digest().size());
-    for (const std::uint8_t byte : sha1(data)) {
-        out += digits[byte >> 4];
-        out += digits[byte & 0xf];
-    }
-    return out;
+    return to_hex(sha1(data));
 }
 
 } // namespace boshd::util

@@ -1,6 +1,6 @@
 // SHA-1 as lowercase hex, for XEP-0124 §15 key sequencing. A thin wrapper over
-// OpenSSL's EVP digest API (libcrypto, which the core may use: ARCHITECTURE
-// §4.1); SHA-1's weakness does not matter here, the spec fixes the hash.
+// OpenSSL's EVP digest API (libcrypto, which the core may use: ARCHITECTURE.md
+// §1); SHA-1's weakness does not matter here, the spec fixes the hash.
 #pragma once
 
 #include <array>

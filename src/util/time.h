@@ -1,6 +1,6 @@
 // Time types shared by every layer. Only types live here: the one call to
 // steady_clock::now() is in net/clock.cpp, so the engine can be driven by a
-// manual clock in tests (ARCHITECTURE §4.7).
+// manual clock in tests (ARCHITECTURE.md §6).
 #pragma once
 
 #include <chrono>

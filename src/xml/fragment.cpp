@@ -22,11 +22,7 @@ const NsDecl* find_decl(const std::vector<NsDecl>& decls, std::string_view prefi
 }
 
 void append_decl(std::string& out, const NsDecl& d) {
-    out += d.prefix.empty() ? " xmlns" : " xmlns:";
-    out += d.prefix;
-    out += "='";
-    append_escaped_attribute(out, d.uri);
-    out += '\'';
+    append_attribute(out, d.prefix.empty() ? "xmlns" : "xmlns:" + d.prefix, d.uri);
 }
 
 } // namespace

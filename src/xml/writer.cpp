@@ -43,6 +43,14 @@ void append_escaped_attribute(std::string& out, std::string_view value) {
     }
 }
 
+void append_attribute(std::string& out, std::string_view qname, std::string_view value) {
+    out += ' ';
+    out += qname;
+    out += "='";
+    append_escaped_attribute(out, value);
+    out += '\'';
+}
+
 ElementWriter::ElementWriter(std::string_view qname, std::size_t reserve) : qname_(qname) {
     out_.reserve(reserve);
     out_ += '<';
@@ -51,11 +59,7 @@ ElementWriter::ElementWriter(std::string_view qname, std::size_t reserve) : qnam
 
 ElementWriter& ElementWriter::attribute(std::string_view qname, std::string_view value) {
     assert(!has_children_);
-    out_ += ' ';
-    out_ += qname;
-    out_ += "='";
-    append_escaped_attribute(out_, value);
-    out_ += '\'';
+    append_attribute(out_, qname, value);
     return *this;
 }
 

@@ -11,6 +11,9 @@ namespace boshd::xml {
 // Appends |value| escaped for a single- or double-quoted attribute value.
 void append_escaped_attribute(std::string& out, std::string_view value);
 
+// Appends " qname='value'" to a start tag being written, |value| escaped.
+void append_attribute(std::string& out, std::string_view qname, std::string_view value);
+
 // Builds one element: a start tag with attributes, then raw children, then
 // the end tag, or a self-closing tag when there are no children.
 //

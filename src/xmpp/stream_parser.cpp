@@ -16,7 +16,8 @@ constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
 constexpr std::string_view kTooLarge = "stanza larger than backend.max_stanza_size";
 
 std::string name_as_written(const xml::QName& q) {
-    return q.prefix.empty() ? std::string(q.local) : std::string(q.prefix) + ":" + std::string(q.local);
+    return q.prefix.empty() ? std::string(q.local)
+                            : std::string(q.prefix) + ":" + std::string(q.local);
 }
 
 } // namespace
@@ -81,9 +82,8 @@ struct StreamParser::Callbacks {
             p.scanner_.on_wrapper_start();
             p.resume_header_ = "<" + std::string(name_as_written(q));
             for (const auto& d : p.scanner_.wrapper_decls()) {
-                p.resume_header_ += d.prefix.empty() ? " xmlns='" : " xmlns:" + d.prefix + "='";
-                xml::append_escaped_attribute(p.resume_header_, d.uri);
-                p.resume_header_ += '\'';
+                xml::append_attribute(p.resume_header_,
+                                      d.prefix.empty() ? "xmlns" : "xmlns:" + d.prefix, d.uri);
             }
             p.resume_header_ += '>';
             p.out_->push_back(StreamOpened{std::move(h)});

@@ -105,6 +105,14 @@ public:
         return id;
     }
     void abort(bosh::RequestId id) { dispatch(bosh::RequestAborted{id}); }
+    // A POST the front end could not use (RequestUnusable); returns its id.
+    bosh::RequestId post_unusable(bosh::UnusableReason why, std::size_t bytes,
+                                  std::string_view detail = {},
+                                  std::string_view peer = "192.0.2.7:40000") {
+        const bosh::RequestId id{next_request_++};
+        dispatch(bosh::RequestUnusable{id, why, bytes, detail, peer});
+        return id;
+    }
 
     // The XMPP server side of link |link| (the only link by default).
     void connect(std::optional<bosh::LinkId> link = {}) {

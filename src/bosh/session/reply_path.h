@@ -4,6 +4,7 @@
 // requests stay with the RequestWindow, which it is handed per call.
 #pragma once
 
+#include "bosh/body_builder.h"
 #include "bosh/context.h"
 #include "bosh/reply.h"
 #include "bosh/session/acks.h"

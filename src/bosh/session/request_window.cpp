@@ -111,9 +111,13 @@ void RequestWindow::detach(RequestId id, Lifetimes& lt) {
 }
 
 void RequestWindow::drop(RequestId id, Lifetimes& lt) {
-    std::erase_if(held_, [&](const Held& h) { return h.id == id; });
-    std::erase_if(parked_, [&](const auto& p) { return p.second.id == id; });
-    lt.requests_released.push_back(id);
+    // Only a request the window took is released (a request refused before
+    // it was held or parked was never taken).
+    if (std::erase_if(held_, [&](const Held& h) { return h.id == id; }) +
+            std::erase_if(parked_, [&](const auto& p) { return p.second.id == id; }) >
+        0) {
+        lt.requests_released.push_back(id);
+    }
 }
 
 std::vector<RequestId> RequestWindow::take_open(Lifetimes& lt) {

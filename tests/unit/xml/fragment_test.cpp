@@ -252,6 +252,14 @@ TEST_SUITE("xml/fragment") {
         CHECK(out == "prefix:&amp;"); // appends, does not replace
     }
 
+    TEST_CASE("writer: append_attribute writes one escaped single-quoted attribute") {
+        std::string out = "<a";
+        boshd::xml::append_attribute(out, "xmlns:p", "urn:x?a='1'&b=2");
+        CHECK(out == "<a xmlns:p='urn:x?a=&apos;1&apos;&amp;b=2'");
+        boshd::xml::append_attribute(out, "to", "");
+        CHECK(out == "<a xmlns:p='urn:x?a=&apos;1&apos;&amp;b=2' to=''");
+    }
+
     TEST_CASE("writer: escaped values read back as the original through the body parser") {
         const std::string value = "a&b<c>d'e\"f\tg\nh\ri  j";
         ElementWriter w("body");
