@@ -186,7 +186,7 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     p.client_acks = a.ack == 1u;     // XEP-0124 §9.2: ack='1' on creation
     p.max_pause = limits_.max_pause; // §10; zero: no pause support
     p.newkey = a.newkey;             // §15: a key chain starts here (C124-15.4-01)
-    p.header.to = *a.to; // the first stream's target domain (C124-7.1-02)
+    p.header.to = *a.to;             // the first stream's target domain (C124-7.1-02)
     p.header.lang = a.lang.value_or("");
     p.header.from = a.from.value_or("");
     p.header.version = a.xmpp_version.value_or("1.0"); // C206-3-01

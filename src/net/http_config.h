@@ -13,7 +13,8 @@ namespace boshd::net {
 
 struct HttpConfig {
     std::string listen_host = "127.0.0.1"; // from `listen = "host:port"`; IPv6 as "[::1]:5280"
-    std::uint16_t listen_port = 5280;      // the conventional xmpp-bosh port (P124-04); 0 picks a free port (tests)
+    std::uint16_t listen_port =
+        5280; // the conventional xmpp-bosh port (P124-04); 0 picks a free port (tests)
     std::string path = "/http-bind";
     std::size_t max_body_size = 64 * 1024;
     // BOSH replies of at least this many bytes are compressed when the

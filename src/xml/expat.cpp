@@ -63,5 +63,4 @@ ExpatParser make_expat_parser() {
     return p;
 }
 
-
 } // namespace boshd::xml

@@ -36,5 +36,4 @@ QName split_qname(std::string_view expat_name);
 // (C124-7.2-17: bodies are UTF-8). Never returns null (aborts on OOM).
 ExpatParser make_expat_parser();
 
-
 } // namespace boshd::xml

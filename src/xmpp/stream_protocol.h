@@ -1,6 +1,6 @@
 // The XMPP protocol boshd speaks on one stream (bosh::Stream) as the client
-// of the XMPP server, one per backend link: writes stream headers, negotiates STARTTLS (C124-19.2-01), restarts
-// the stream on the client's request (XEP-0206 §5), and turns the server's
+// of the XMPP server, one per backend link: writes stream headers, negotiates STARTTLS
+// (C124-19.2-01), restarts the stream on the client's request (XEP-0206 §5), and turns the server's
 // bytes into events for the session. Sans-I/O: bytes in, events out.
 #pragma once
 

@@ -17,9 +17,8 @@ std::optional<util::TimePoint> ActivityClock::expiry(util::Duration inactivity) 
     return idle_since_ + inactivity;
 }
 
-std::optional<std::string_view> ActivityClock::overactive(const NewestRequest& r,
-                                                          const SessionParams& p,
-                                                          util::TimePoint now) {
+std::optional<std::string_view>
+ActivityClock::overactive(const NewestRequest& r, const SessionParams& p, util::TimePoint now) {
     // One request beyond `requests` is allowed if it pauses or terminates
     // (C124-11-02).
     const std::size_t allowed = p.requests + (r.terminate || r.pausing ? 1 : 0);

@@ -17,9 +17,7 @@ public:
 
     // Pause is supported only when maxpause was advertised; otherwise the
     // attribute is ignored like any other the session does not implement.
-    bool requested(const BodyAttrs& a) const {
-        return a.pause && max_ > util::Duration::zero();
-    }
+    bool requested(const BodyAttrs& a) const { return a.pause && max_ > util::Duration::zero(); }
     // Longer than maxpause: policy-violation, boshd's choice (checklist §A-7).
     bool too_long(const BodyAttrs& a) const {
         return requested(a) && util::Seconds(*a.pause) > max_;

@@ -121,8 +121,9 @@ void ReplyPath::answer_front(const Scope& s, bool with_payloads, const ReplyNote
         Stream* named = payloads.empty() ? note.stream : from;
         if (!named) {
             const auto& all = s.streams.all();
-            auto it = std::find_if(all.begin(), all.end(),
-                                   [](const auto& st) { return !st->info_sent && st->server_header; });
+            auto it = std::find_if(all.begin(), all.end(), [](const auto& st) {
+                return !st->info_sent && st->server_header;
+            });
             named = it == all.end() ? nullptr : it->get();
         }
         if (named) {
@@ -230,8 +231,7 @@ Stream* ReplyPath::take_payloads(StreamSet& streams, std::vector<xml::Fragment>&
 // C124-9.1-01, C124-9.1-03: acknowledge the highest rid received in order
 // (never past a gap, C124-9.1-04) when it is not the one being answered;
 // C124-9.2-01, C124-9.2-02: a due report.
-void ReplyPath::add_ack(BodyBuilder& b, std::uint64_t rid, const ReplyNote& note,
-                        const Scope& s) {
+void ReplyPath::add_ack(BodyBuilder& b, std::uint64_t rid, const ReplyNote& note, const Scope& s) {
     if (s.params.acks && s.window.last() > rid) {
         b.attribute("ack", s.window.last());
     }

@@ -137,8 +137,8 @@ std::vector<RequestId> RequestWindow::take_open(Lifetimes& lt) {
 }
 
 bool RequestWindow::open() const {
-    return !held_.empty() ||
-           std::any_of(parked_.begin(), parked_.end(), [](const auto& p) { return p.second.attached; });
+    return !held_.empty() || std::any_of(parked_.begin(), parked_.end(),
+                                         [](const auto& p) { return p.second.attached; });
 }
 
 std::optional<RequestId> RequestWindow::gap_expired(util::TimePoint now,

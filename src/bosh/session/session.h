@@ -109,13 +109,13 @@ private:
     SessionParams p_;
     RequestWindow window_;
     ReplyPath replies_;
-    KeyChain keys_;          // 21 bytes: finished_ fits in its padding
+    KeyChain keys_; // 21 bytes: finished_ fits in its padding
     bool finished_ = false;
     Pause pause_;
     ActivityClock activity_;
     StreamSet streams_;
     std::vector<xmpp::ServerEvent> server_events_; // reused
-    ReplyPtr terminal_; // to deliver on the next request (C206-6-04)
+    ReplyPtr terminal_;                            // to deliver on the next request (C206-6-04)
 };
 
 } // namespace boshd::bosh

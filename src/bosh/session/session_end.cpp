@@ -12,7 +12,8 @@ void Session::on_aborted(RequestId id, Context& ctx) {
     auto it = std::find_if(held.begin(), held.end(),
                            [&](const RequestWindow::Held& h) { return h.id == id; });
     if (it == held.end()) {
-        window_.detach(id, ctx.lifetimes); // keep its payload: order matters more than the connection
+        window_.detach(id,
+                       ctx.lifetimes); // keep its payload: order matters more than the connection
     } else if (it->creation) {
         // The client never learnt the sid, so nobody can reach this session
         // again: end it now rather than at inactivity.
@@ -54,7 +55,8 @@ void Session::on_timer(Context& ctx) {
         fail_request(*lost, Condition::ItemNotFound, "rid gap not filled", ctx);
         return update_idle(ctx);
     }
-    if (auto expiry = activity_.expiry(pause_.inactivity(p_.inactivity)); expiry && now >= *expiry) {
+    if (auto expiry = activity_.expiry(pause_.inactivity(p_.inactivity));
+        expiry && now >= *expiry) {
         // C124-10-01: the client is gone; end silently. (Idle means nothing is
         // held and no live request waits behind a gap: nobody to answer.)
         ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "inactivity"}});
@@ -187,7 +189,8 @@ void Session::finish(Context& ctx) {
         // lost with the session.
         const auto ends = replies_.queue().end_count();
         const auto payloads = replies_.queue().drop_ends();
-        ctx.log.info("stream.ends_dropped", {{"sid", p_.sid}, {"ends", ends}, {"payloads", payloads}});
+        ctx.log.info("stream.ends_dropped",
+                     {{"sid", p_.sid}, {"ends", ends}, {"payloads", payloads}});
     }
     finished_ = true;
     replies_.queue().clear();

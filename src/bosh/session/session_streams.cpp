@@ -55,8 +55,8 @@ bool Session::forward(RequestId id, const Request& r, Context& ctx) {
         return true;
     }
     if (std::any_of(targets.begin(), targets.end(), [&](const Stream* s) {
-            return !s->negotiated && s->pending.size() + xml::total_bytes(r.payloads) >
-                                         ctx.limits.max_server_queue;
+            return !s->negotiated &&
+                   s->pending.size() + xml::total_bytes(r.payloads) > ctx.limits.max_server_queue;
         })) {
         // Payloads wait while the stream comes up; they may not pile up.
         fail_request(id, Condition::PolicyViolation,
@@ -137,8 +137,7 @@ void Session::on_terminate(RequestId id, Request r, const ReplyNote& report, Con
     window_.hold({*r.attrs.rid, id, ctx.now, false, key_of(r.attrs)}, ctx.lifetimes);
     // What the server sent on |s| goes to the client with the confirmation.
     StreamEnd end{s->name, std::nullopt, replies_.queue().take_stream(s->link)};
-    ctx.log.info("stream.closed",
-                 {{"sid", p_.sid}, {"link", value_of(s->link)}, {"by", "client"}});
+    ctx.log.info("stream.closed", {{"sid", p_.sid}, {"link", value_of(s->link)}, {"by", "client"}});
     streams_.drop(*s, ctx);
     replies_.answer_newest(scope(ctx), std::move(end), report);
 }

@@ -31,9 +31,8 @@ std::vector<Scenario> load_text(const std::string& text) {
 }
 
 std::string run_text(const std::string& steps) {
-    return run_scenario(load_text("[[scenario]]\nid = \"t\"\ntitle = \"t\"\nsteps = [\n" + steps +
-                                  "]\n")
-                            .at(0));
+    return run_scenario(
+        load_text("[[scenario]]\nid = \"t\"\ntitle = \"t\"\nsteps = [\n" + steps + "]\n").at(0));
 }
 
 const std::string kCreate =
@@ -47,10 +46,11 @@ const std::string kCreate =
 
 TEST_SUITE("xep/runner") {
     TEST_CASE("shutdown: held requests get system-shutdown and the stream closes") {
-        CHECK(run_text(kCreate + "{ shutdown = true },\n"
-                                 "{ expect = \"<body type='terminate' condition='system-shutdown' "
-                                 "xmlns='http://jabber.org/protocol/httpbind'/>\", req = \"held\" },\n"
-                                 "{ server_expect_close = true },\n") == "");
+        CHECK(run_text(kCreate +
+                       "{ shutdown = true },\n"
+                       "{ expect = \"<body type='terminate' condition='system-shutdown' "
+                       "xmlns='http://jabber.org/protocol/httpbind'/>\", req = \"held\" },\n"
+                       "{ server_expect_close = true },\n") == "");
     }
 
     TEST_CASE("shutdown: the held request is answered at once, so expect_pending fails") {

@@ -132,7 +132,8 @@ std::vector<Scenario> load_scenarios(const std::string& path) {
             s.config = *c;
         }
         s.features = (*t)["features"].value_or(std::string(
-            "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism>"
+            "<mechanisms "
+            "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism>"
             "<mechanism>PLAIN</mechanism></mechanisms>"));
         s.restart_features = (*t)["restart_features"].value_or(
             std::string("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>"));
