@@ -2,35 +2,20 @@
 // K(i+1) = hex(SHA-1(K(i))), sends newkey=Kn on creation and then Kn-1,
 // Kn-2, ... as `key`.
 #include "support/engine_harness.h"
+#include "support/key_chains.h"
 #include "util/sha1.h"
 
-#include <algorithm>
-#include <cctype>
 #include <doctest/doctest.h>
 
 using namespace boshd;
 using test::condition;
 using test::Doc;
 using test::EngineHarness;
+using test::key_chain;
 using test::msg;
+using test::upper;
 
 namespace {
-
-// chain(seed, n)[i] is K(i+1): K1 = hex(SHA-1(seed)), K(i+1) = hex(SHA-1(K(i))).
-// Every key on the wire is 40 hex digits (§15), K1 included.
-std::vector<std::string> chain(const std::string& seed, int n) {
-    std::vector<std::string> k{util::sha1_hex(seed)};
-    while (static_cast<int>(k.size()) < n) {
-        k.push_back(util::sha1_hex(k.back()));
-    }
-    return k;
-}
-
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return s;
-}
 
 std::string key(const std::string& k) {
     return "key='" + k + "'";
@@ -45,7 +30,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.4-01 each key hashes to the previous one") {
-        const auto k = chain("seed-of-the-chain", 5);
+        const auto k = key_chain("seed-of-the-chain", 5);
         EngineHarness h;
         h.create("newkey='" + k[4] + "'");
         const auto r1 = h.send(msg("one"), key(k[3]));
@@ -60,7 +45,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.3-01 keys compare case-insensitively, hashed as received") {
-        const auto k = chain("case", 5);
+        const auto k = key_chain("case", 5);
         EngineHarness h;
         h.create("newkey='" + upper(k[4]) + "'");
         const auto r1 = h.send(msg("one"), key(k[3]));
@@ -73,7 +58,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.4-02 a wrong key: the body is not used, the session ends") {
-        const auto k = chain("wrong", 5);
+        const auto k = key_chain("wrong", 5);
         EngineHarness h;
         h.create("newkey='" + k[4] + "'");
         const auto r1 = h.send(msg("one"), key(k[3]));
@@ -90,7 +75,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.4-02 a wrong key on a terminate request: nothing is forwarded") {
-        const auto k = chain("terminate", 3);
+        const auto k = key_chain("terminate", 3);
         EngineHarness h;
         h.create("newkey='" + k[2] + "'");
         const auto r1 = h.send("<presence xmlns='jabber:client' type='unavailable'/>",
@@ -101,7 +86,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.4-02 a request waiting behind a gap is checked in rid order") {
-        const auto k = chain("gap", 4);
+        const auto k = key_chain("gap", 4);
         EngineHarness h;
         h.create("newkey='" + k[3] + "'");
         const auto r2 = h.send(msg("second"), key(std::string(40, 'b')), 1002);
@@ -116,7 +101,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.4-03 a missing key is a mismatch") {
-        const auto k = chain("missing", 3);
+        const auto k = key_chain("missing", 3);
         EngineHarness h;
         h.create("newkey='" + k[2] + "'");
         const auto r1 = h.send(msg("unkeyed"));
@@ -127,7 +112,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.4-04 a verbatim resend gets the cached reply; the chain does not move") {
-        const auto k = chain("resend", 5);
+        const auto k = key_chain("resend", 5);
         EngineHarness h;
         h.create("newkey='" + k[4] + "'");
         const auto r1 = h.send(msg("one"), key(k[3]));
@@ -143,7 +128,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.4-04 a resend of a held request with its key takes over") {
-        const auto k = chain("held", 3);
+        const auto k = key_chain("held", 3);
         EngineHarness h;
         h.create("newkey='" + k[2] + "'");
         const auto r1 = h.send("", key(k[1]));
@@ -155,7 +140,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.4-02 a resend with another key does not get the cached reply") {
-        const auto k = chain("steal", 3);
+        const auto k = key_chain("steal", 3);
         EngineHarness h;
         h.create("newkey='" + k[2] + "'");
         const auto r1 = h.send(msg("one"), key(k[1]));
@@ -168,8 +153,8 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.5-01 key plus newkey switches to a new chain") {
-        const auto k = chain("old", 2);
-        const auto j = chain("new", 3);
+        const auto k = key_chain("old", 2);
+        const auto j = key_chain("new", 3);
         EngineHarness h;
         h.create("newkey='" + k[1] + "'");
         const auto r1 = h.send(msg("one"), key(k[0]) + " newkey='" + j[2] + "'");
@@ -186,7 +171,7 @@ TEST_SUITE("bosh/engine/keys") {
 
     TEST_CASE("C124-15.4-02 a session that ended on the server side: the news is for the key "
               "holder only") {
-        const auto k = chain("ended", 3);
+        const auto k = key_chain("ended", 3);
         EngineHarness h;
         h.create("newkey='" + k[2] + "'");
         h.server_send("<message from='a@example.com'><body>secret</body></message>");
@@ -204,7 +189,7 @@ TEST_SUITE("bosh/engine/keys") {
 
     TEST_CASE(
         "C124-6-10 C124-15.4-01 a key that is not 40 hex digits: bad-request, not forwarded") {
-        const auto k = chain("long", 3);
+        const auto k = key_chain("long", 3);
         EngineHarness h;
         h.create("newkey='" + k[2] + "'");
         const auto r1 = h.send(msg("one"), key(k[1] + std::string(1000, 'a')));
@@ -214,7 +199,7 @@ TEST_SUITE("bosh/engine/keys") {
     }
 
     TEST_CASE("C124-15.4-04 C206-6-04 a verbatim resend gets the pending terminal reply") {
-        const auto k = chain("resend-ended", 3);
+        const auto k = key_chain("resend-ended", 3);
         EngineHarness h;
         h.create("newkey='" + k[2] + "'");
         const auto r1 = h.send("", key(k[1]));

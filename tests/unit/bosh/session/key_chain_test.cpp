@@ -2,10 +2,9 @@
 // K(i+1) = hex(SHA-1(K(i))), sends newkey=Kn at creation, then Kn-1, Kn-2,
 // ... as `key`.
 #include "bosh/session/key_chain.h"
+#include "support/key_chains.h"
 #include "util/sha1.h"
 
-#include <algorithm>
-#include <cctype>
 #include <doctest/doctest.h>
 #include <optional>
 #include <string>
@@ -16,23 +15,10 @@ using boshd::bosh::key_of;
 using boshd::bosh::KeyChain;
 using boshd::bosh::parse_key;
 namespace util = boshd::util;
+using boshd::test::key_chain;
+using boshd::test::upper;
 
 namespace {
-
-// chain(seed, n)[i] is K(i+1): K1 = hex(SHA-1(seed)), K(i+1) = hex(SHA-1(K(i))).
-std::vector<std::string> chain(const std::string& seed, int n) {
-    std::vector<std::string> k{util::sha1_hex(seed)};
-    while (static_cast<int>(k.size()) < n) {
-        k.push_back(util::sha1_hex(k.back()));
-    }
-    return k;
-}
-
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return s;
-}
 
 // A request's attributes with |key| (and |newkey|) as given.
 BodyAttrs with_key(std::optional<std::string> key, std::optional<std::string> newkey = {}) {
@@ -55,7 +41,7 @@ TEST_SUITE("bosh/session/key_chain") {
 
     TEST_CASE("C124-15.1-01 without newkey at creation, key and newkey are ignored") {
         KeyChain keys(std::nullopt);
-        const auto k = chain("ignored", 3);
+        const auto k = key_chain("ignored", 3);
         for (const auto& a : {with_key(std::nullopt), with_key(k[0]), with_key(k[1], k[2]),
                               with_key(std::string(40, '0'))}) {
             CHECK(keys.matches(a));
@@ -68,7 +54,7 @@ TEST_SUITE("bosh/session/key_chain") {
     }
 
     TEST_CASE("C124-15.4-01 each key must hash to the previous one") {
-        const auto k = chain("seed-of-the-chain", 5);
+        const auto k = key_chain("seed-of-the-chain", 5);
         KeyChain keys(k[4]);
         CHECK(keys.matches(with_key(k[3])));
         CHECK_FALSE(keys.matches(with_key(k[2]))); // two links down: not the next one
@@ -83,7 +69,7 @@ TEST_SUITE("bosh/session/key_chain") {
     }
 
     TEST_CASE("C124-15.4-02 a key that does not hash to the previous one fails") {
-        const auto k = chain("wrong", 5);
+        const auto k = key_chain("wrong", 5);
         KeyChain keys(k[4]);
         CHECK(advance(keys, with_key(std::string(40, '0'))) == "key mismatch");
         // A failure does not move the chain: the right key still fits.
@@ -96,19 +82,19 @@ TEST_SUITE("bosh/session/key_chain") {
     }
 
     TEST_CASE("C124-15.4-03 a missing key is a mismatch") {
-        const auto k = chain("missing", 3);
+        const auto k = key_chain("missing", 3);
         KeyChain keys(k[2]);
         CHECK_FALSE(keys.matches(with_key(std::nullopt)));
         CHECK(advance(keys, with_key(std::nullopt)) == "missing key");
         // A newkey alone does not restart the chain.
-        CHECK(advance(keys, with_key(std::nullopt, chain("other", 2)[1])) == "missing key");
+        CHECK(advance(keys, with_key(std::nullopt, key_chain("other", 2)[1])) == "missing key");
         CHECK(advance(keys, with_key(k[1])) == "");
         // Still keyed after a success.
         CHECK(advance(keys, with_key(std::nullopt)) == "missing key");
     }
 
     TEST_CASE("C124-15.3-01 keys compare case-insensitively, hashed as received") {
-        const auto k = chain("case", 5);
+        const auto k = key_chain("case", 5);
         KeyChain keys(upper(k[4])); // newkey in upper case
         CHECK(keys.matches(with_key(k[3])));
         // Hashing the upper-case form of K4 gives another hash: that key fails.
@@ -132,8 +118,8 @@ TEST_SUITE("bosh/session/key_chain") {
     }
 
     TEST_CASE("C124-15.3-01 C124-15.5-01 a newkey in upper case heads the new chain") {
-        const auto k = chain("old", 5);
-        const auto j = chain("new", 3);
+        const auto k = key_chain("old", 5);
+        const auto j = key_chain("new", 3);
         KeyChain keys(k[4]);
         REQUIRE(advance(keys, with_key(k[3], upper(j[2]))) == "");
         CHECK(keys.matches(with_key(j[1])));
@@ -141,8 +127,8 @@ TEST_SUITE("bosh/session/key_chain") {
     }
 
     TEST_CASE("C124-15.5-01 key plus newkey switches to a new chain") {
-        const auto k = chain("old", 2);
-        const auto j = chain("new", 3);
+        const auto k = key_chain("old", 2);
+        const auto j = key_chain("new", 3);
         KeyChain keys(k[1]);
         // K1 is the last key of the old chain; J3 heads the new one.
         CHECK(advance(keys, with_key(k[0], j[2])) == "");
@@ -154,8 +140,8 @@ TEST_SUITE("bosh/session/key_chain") {
     }
 
     TEST_CASE("C124-15.5-01 a newkey next to a wrong key does not switch chains") {
-        const auto k = chain("old", 3);
-        const auto j = chain("new", 3);
+        const auto k = key_chain("old", 3);
+        const auto j = key_chain("new", 3);
         KeyChain keys(k[2]);
         CHECK(advance(keys, with_key(std::string(40, '1'), j[2])) == "key mismatch");
         CHECK_FALSE(keys.matches(with_key(j[1])));
@@ -163,7 +149,7 @@ TEST_SUITE("bosh/session/key_chain") {
     }
 
     TEST_CASE("C124-15.4-04 a resend must repeat the original key, and never advances") {
-        const auto k = chain("resend", 5);
+        const auto k = key_chain("resend", 5);
         KeyChain keys(k[4]);
         const BodyAttrs r1 = with_key(k[3]);
         REQUIRE(advance(keys, r1) == "");
