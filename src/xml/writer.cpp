@@ -6,41 +6,59 @@
 
 namespace boshd::xml {
 
+namespace {
+
+// The characters an attribute value never carries as themselves.
+constexpr std::string_view kReferenced = "&<>'\"\t\n\r";
+
+constexpr std::array<bool, 256> kNeedsReference = [] {
+    std::array<bool, 256> table{};
+    for (char c : kReferenced) {
+        table[static_cast<unsigned char>(c)] = true;
+    }
+    return table;
+}();
+
+// The character reference that stands for |c| (one of kReferenced) in an
+// attribute value. Tab, newline and carriage return are
+// written as references: attribute-value normalisation would turn them into
+// spaces on the other side.
+const char* attribute_reference(char c) {
+    switch (c) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '\'':
+        return "&apos;";
+    case '"':
+        return "&quot;";
+    case '\t':
+        return "&#9;";
+    case '\n':
+        return "&#10;";
+    default: // '\r'
+        return "&#13;";
+    }
+}
+
+} // namespace
+
 // Every attribute value boshd writes goes through here, so what it sends is
-// well-formed XML (C124-6-02) whatever the value holds.
+// well-formed XML (C124-6-02) whatever the value holds. Values rarely need a
+// reference, so the runs between them are copied whole.
 void append_escaped_attribute(std::string& out, std::string_view value) {
-    for (char c : value) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '\'':
-            out += "&apos;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        // Attribute-value normalisation would turn these into spaces on the
-        // other side; character references keep them.
-        case '\t':
-            out += "&#9;";
-            break;
-        case '\n':
-            out += "&#10;";
-            break;
-        case '\r':
-            out += "&#13;";
-            break;
-        default:
-            out += c;
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (kNeedsReference[static_cast<unsigned char>(value[i])]) {
+            out.append(value.substr(run, i - run));
+            out += attribute_reference(value[i]);
+            run = i + 1;
         }
     }
+    out.append(value.substr(run));
 }
 
 void append_attribute(std::string& out, std::string_view qname, std::string_view value) {

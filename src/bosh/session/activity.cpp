@@ -9,14 +9,6 @@ void ActivityClock::update(bool idle, util::TimePoint now) {
     was_idle_ = idle;
 }
 
-// C124-10-03: no expiry while a request is held.
-std::optional<util::TimePoint> ActivityClock::expiry(util::Duration inactivity) const {
-    if (!was_idle_) {
-        return std::nullopt;
-    }
-    return idle_since_ + inactivity;
-}
-
 std::optional<std::string_view>
 ActivityClock::overactive(const NewestRequest& r, const SessionParams& p, util::TimePoint now) {
     // One request beyond `requests` is allowed if it pauses or terminates

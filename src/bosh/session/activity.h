@@ -35,7 +35,10 @@ public:
     // (C124-10-03).
     void update(bool idle, util::TimePoint now);
     // When the session expires unless a request comes; nullopt while not idle.
-    std::optional<util::TimePoint> expiry(util::Duration inactivity) const;
+    // C124-10-03: no expiry while a request is held.
+    std::optional<util::TimePoint> expiry(util::Duration inactivity) const {
+        return was_idle_ ? std::optional(idle_since_ + inactivity) : std::nullopt;
+    }
 
     // XEP-0124 §11 and §12: why a new request is overactive, or nullopt.
     // Repeats never count: they are answered before this.

@@ -70,14 +70,14 @@ std::optional<util::TimePoint> Session::next_deadline() const {
     if (finished_) {
         return std::nullopt;
     }
-    std::optional<util::TimePoint> t;
-    // C124-10-03: the inactivity clock runs only while nothing is held.
-    for (auto x : {streams_.next_deadline(), window_.next_deadline(p_.gap_timeout()),
-                   activity_.expiry(pause_.inactivity(p_.inactivity))}) {
+    auto t = window_.next_deadline(p_.gap_timeout());
+    const auto earliest = [&t](std::optional<util::TimePoint> x) {
         if (x && (!t || *x < *t)) {
             t = x;
         }
-    }
+    };
+    earliest(streams_.next_deadline());
+    earliest(activity_.expiry(pause_.inactivity(p_.inactivity)));
     return t;
 }
 

@@ -8,16 +8,17 @@
 namespace boshd::bosh {
 
 bool Session::forward(RequestId id, const Request& r, Context& ctx) {
-    std::vector<Stream*> targets;
+    // The one stream the request names (or restarts); nullptr: every stream.
+    Stream* named = nullptr;
     // C124-16.4-06: `stream` on an empty body is ignored.
     if (p_.multi_stream() && r.attrs.stream && (!r.payloads.empty() || r.attrs.restart)) {
-        Stream* s = streams_.by_name(*r.attrs.stream);
-        if (!s) {
+        named = streams_.by_name(*r.attrs.stream);
+        if (!named) {
             // C124-16.4-04, C124-16.6-02: a terminal binding error.
             fail_request(id, Condition::ItemNotFound, "stream names no open stream", ctx);
             return false;
         }
-        targets.push_back(s); // C124-16.4-03
+        // C124-16.4-03: to that stream only.
     } else if (r.attrs.restart) {
         if (streams_.named() && streams_.first().link != p_.link) {
             // Once streams are named, a restart without `stream` means the
@@ -28,43 +29,45 @@ bool Session::forward(RequestId id, const Request& r, Context& ctx) {
                          "restart without stream and the first stream is closed", ctx);
             return false;
         }
-        targets.push_back(&streams_.first()); // without `stream`: the session's first stream
-    } else {
-        for (const auto& s : streams_.all()) {
-            targets.push_back(s.get()); // C124-16.4-02: broadcast
-        }
+        named = &streams_.first(); // without `stream`: the session's first stream
     }
     if (r.attrs.restart) {
-        Stream& s = *targets.front();
-        if (r.attrs.to && !same_domain(*r.attrs.to, s.header.to)) {
+        if (r.attrs.to && !same_domain(*r.attrs.to, named->header.to)) {
             // A restart may not re-target the stream at another domain of the
             // same server: only the routed domain is served (C124-17.2-06).
             fail_request(id, Condition::HostUnknown, "restart names another domain", ctx);
             return false;
         }
-        // A restart is always honoured (N206-03). C206-5-04, C206-5-05,
-        // C206-5-07: a new header on the same connection, no closing tag,
-        // built from the restart request's to and xml:lang when it has them;
-        // stanzas inside a restart request are ignored (C206-5-03, N206-02).
+        // C206-5-04/05/07: a new header on the same connection, no closing
+        // tag, built from the restart request's to and xml:lang when it has
+        // them; stanzas inside a restart request are ignored (C206-5-03).
         xmpp::HeaderParams header;
         header.to = r.attrs.to.value_or("");
         header.lang = r.attrs.lang.value_or("");
         header.from = r.attrs.from.value_or(""); // C206-5-08 (SASL EXTERNAL)
-        ctx.log.debug("stream.restart", {{"sid", p_.sid}, {"link", value_of(s.link)}});
-        s.write(s.protocol.restart(header), ctx);
+        ctx.log.debug("stream.restart", {{"sid", p_.sid}, {"link", value_of(named->link)}});
+        named->write(named->protocol.restart(header), ctx);
         return true;
     }
-    if (std::any_of(targets.begin(), targets.end(), [&](const Stream* s) {
-            return !s->negotiated &&
-                   s->pending.size() + xml::total_bytes(r.payloads) > ctx.limits.max_server_queue;
-        })) {
-        // Payloads wait while the stream comes up; they may not pile up.
+    // Payloads wait while a stream comes up; they may not pile up.
+    const auto overflows = [&](const Stream& s) {
+        return !s.negotiated &&
+               s.pending.size() + xml::total_bytes(r.payloads) > ctx.limits.max_server_queue;
+    };
+    const auto& all = streams_.all();
+    if (named ? overflows(*named)
+              : std::any_of(all.begin(), all.end(), [&](const auto& s) { return overflows(*s); })) {
         fail_request(id, Condition::PolicyViolation,
                      "payloads before the stream was up over session.max_server_queue", ctx);
         return false;
     }
-    for (Stream* s : targets) {
-        s->send(r.payloads, ctx); // C124-8-01: forwarded at once
+    // C124-8-01: forwarded at once; C124-16.4-02: without `stream`, to every stream.
+    if (named) {
+        named->send(r.payloads, ctx);
+    } else {
+        for (const auto& s : all) {
+            s->send(r.payloads, ctx);
+        }
     }
     return true;
 }
