@@ -241,9 +241,11 @@ void HttpFrontend::handle_post(evhttp_request* req) {
 bosh::RequestId HttpFrontend::hold(evhttp_request* req, bool unusable) {
     const bosh::RequestId id{next_request_++};
     set_nodelay(req);
-    held_.emplace(id, Held{std::make_unique<HeldRequest>(
-                               base_, req, id, [this](bosh::RequestId gone) { on_gone(gone); }),
-                           unusable});
+    held_.emplace(id, std::make_unique<HeldRequest>(
+                          base_, req, id, [this](bosh::RequestId gone) { on_gone(gone); }));
+    if (unusable) {
+        uncoded_.insert(id);
+    }
     return id;
 }
 
@@ -262,12 +264,12 @@ void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
     if (it == held_.end()) {
         return;
     }
-    HeldRequest& h = *it->second.request;
+    HeldRequest& h = *it->second;
+    // The answer to an unusable request goes out as it always has: never
+    // compressed, no Vary: Accept-Encoding.
+    const bool codable = uncoded_.erase(id) == 0;
     if (h.alive()) {
         std::string packed;
-        // The answer to an unusable request goes out as it always has: never
-        // compressed, no Vary: Accept-Encoding.
-        const bool codable = !it->second.unusable;
         const auto body =
             codable ? encode_reply(h.request(), reply.body, packed) : std::string_view(reply.body);
         // Content-Length is that of the bytes sent, compressed or not.
@@ -332,8 +334,9 @@ void HttpFrontend::on_gone(bosh::RequestId id) {
     if (it == held_.end()) {
         return;
     }
-    graveyard_.bury(std::move(it->second.request));
+    graveyard_.bury(std::move(it->second));
     held_.erase(it);
+    uncoded_.erase(id);
     log_.debug("http.gone", {{"req", bosh::value_of(id)}});
     handler_.on_request_gone(id);
 }

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 struct evhttp_bound_socket;
@@ -96,11 +97,11 @@ private:
     evhttp_bound_socket* bound_ = nullptr;
     std::uint64_t next_request_ = 1;
     std::string body_; // the request body being handed to the handler
-    struct Held {
-        std::unique_ptr<HeldRequest> request;
-        bool unusable = false; // answered without a content coding, as always
-    };
-    std::unordered_map<bosh::RequestId, Held, bosh::IdHash> held_;
+    std::unordered_map<bosh::RequestId, std::unique_ptr<HeldRequest>, bosh::IdHash> held_;
+    // The held requests that were unusable: answered without a content
+    // coding, as always. A set of its own, so that the map's nodes of every
+    // other held request stay small (one per idle session).
+    std::unordered_set<bosh::RequestId, bosh::IdHash> uncoded_;
     // Requests whose client left, destroyed after the callback stack unwinds.
     Graveyard<HeldRequest> graveyard_;
     EventPtr accept_resume_; // re-enables the listener after an accept error
