@@ -38,9 +38,10 @@ bool Session::forward(RequestId id, const Request& r, Context& ctx) {
             fail_request(id, Condition::HostUnknown, "restart names another domain", ctx);
             return false;
         }
-        // C206-5-04/05/07: a new header on the same connection, no closing
-        // tag, built from the restart request's to and xml:lang when it has
-        // them; stanzas inside a restart request are ignored (C206-5-03).
+        // A restart is always honoured (N206-03). C206-5-04, C206-5-05,
+        // C206-5-07: a new header on the same connection, no closing tag,
+        // built from the restart request's to and xml:lang when it has them;
+        // stanzas inside a restart request are ignored (C206-5-03, N206-02).
         xmpp::HeaderParams header;
         header.to = r.attrs.to.value_or("");
         header.lang = r.attrs.lang.value_or("");
