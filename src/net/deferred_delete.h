@@ -34,6 +34,18 @@ public:
         event_active(reaper_.get(), EV_TIMEOUT, 0);
     }
 
+    // Takes owners[key] out of |owners| and buries it. Returns false when
+    // |owners| has no such key.
+    template <class Map> bool bury_from(Map& owners, const typename Map::key_type& key) {
+        auto it = owners.find(key);
+        if (it == owners.end()) {
+            return false;
+        }
+        bury(std::move(it->second));
+        owners.erase(it);
+        return true;
+    }
+
     // Destroys everything buried so far, now (owners going away), and what
     // those destructors bury in turn.
     void clear() {

@@ -234,12 +234,9 @@ void HttpFrontend::hand_over_unusable(evhttp_request* req, bosh::UnusableReason 
 }
 
 void HttpFrontend::on_gone(bosh::RequestId id) {
-    auto it = held_.find(id);
-    if (it == held_.end()) {
+    if (!graveyard_.bury_from(held_, id)) {
         return;
     }
-    graveyard_.bury(std::move(it->second));
-    held_.erase(it);
     uncoded_.erase(id);
     log_.debug("http.gone", {{"req", bosh::value_of(id)}});
     handler_.on_request_gone(id);

@@ -122,13 +122,9 @@ void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
 }
 
 void Server::on_link_done(bosh::LinkId id) {
-    auto it = links_.find(id);
-    if (it == links_.end()) {
-        return;
+    if (dead_links_.bury_from(links_, id)) {
+        maybe_exit();
     }
-    dead_links_.bury(std::move(it->second));
-    links_.erase(it);
-    maybe_exit();
 }
 
 void Server::dispatch(const bosh::Event& event) {

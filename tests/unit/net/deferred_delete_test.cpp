@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 #include <event2/event.h>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -48,6 +49,24 @@ TEST_SUITE("net/deferred_delete") {
         CHECK(log == std::vector<int>{1, 2});
         turn(base.get()); // nothing left, nothing pending
         CHECK(log.size() == 2);
+    }
+
+    TEST_CASE("bury_from takes an owner's entry out of its map") {
+        EventBasePtr base(event_base_new());
+        REQUIRE(base);
+        std::vector<int> log;
+        Graveyard<Tomb> graves(base.get());
+        std::map<int, std::unique_ptr<Tomb>> owners;
+        owners.emplace(7, std::make_unique<Tomb>(log, 7));
+        owners.emplace(8, std::make_unique<Tomb>(log, 8));
+        CHECK(graves.bury_from(owners, 7));
+        CHECK(owners.size() == 1);
+        CHECK_FALSE(graves.bury_from(owners, 7)); // gone already
+        CHECK_FALSE(graves.bury_from(owners, 9));
+        CHECK(log.empty());
+        turn(base.get());
+        CHECK(log == std::vector<int>{7});
+        REQUIRE(owners.count(8) == 1);
     }
 
     TEST_CASE("what a destructor buries is destroyed later, from the loop too") {
