@@ -15,7 +15,11 @@ struct Limits {
     // Longest a request is held; a client's larger `wait` is clamped (C124-7.2-03).
     util::Seconds max_wait{60};
     // Most requests held at once; a client's larger `hold` is lowered (C124-7.2-10).
-    std::uint32_t max_hold = 2;
+    // 1, as Prosody and ejabberd grant whatever the client asks: StanzaJS asks
+    // for hold='2' but keeps only two connections, so a second held request
+    // leaves it none to send on until `wait` expires; and each held request
+    // is one more descriptor per session.
+    std::uint32_t max_hold = 1;
     // Advertised `inactivity`: longest time with no request held before the
     // session is dropped silently (C124-10-01, C124-10-05).
     util::Seconds inactivity{60};

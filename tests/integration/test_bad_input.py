@@ -252,6 +252,7 @@ class SessionErrorTest(BadInputBase):
 class LegacyClientTest(BadInputBase):
     """C124-17.1-02: a session created without `ver` gets HTTP 400/403/404 for
     bad-request / policy-violation / item-not-found."""
+    session = {"max_hold": 2}  # hold=2, for four simultaneous requests below
 
     def legacy(self, **kw):
         return self.open_session(ver=None, **kw)

@@ -108,6 +108,21 @@ TEST_SUITE("bosh/engine/creation") {
     }
 
     TEST_CASE(
+        "C124-7.2-10 by default hold='2' is granted as hold='1', as Prosody and ejabberd do") {
+        // StanzaJS asks for hold='2' with two connections: both held, it
+        // could send nothing until `wait` expired.
+        EngineHarness h(bosh::Limits{});
+        Doc d(creation_reply(h, {.hold = "2"}));
+        CHECK(d.attr("hold") == "1");
+        CHECK(d.attr("requests") == "2");
+        const auto held = h.send();
+        CHECK_FALSE(h.answered(held));
+        const auto next = h.send(test::msg("sent at once")); // the second connection
+        CHECK(h.answered(held));                             // released: hold is 1
+        CHECK_FALSE(h.answered(next));
+    }
+
+    TEST_CASE(
         "C124-7.2-04 C124-7.2-05 C124-7.2-09 C124-7.2-10 hold is clamped, requests = hold+1") {
         EngineHarness h; // max_hold = 2
         Doc d1(creation_reply(h, {.hold = "1"}));
