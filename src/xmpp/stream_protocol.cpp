@@ -1,5 +1,6 @@
 #include "xmpp/stream_protocol.h"
 
+#include "xml/element_reader.h"
 #include "xml/writer.h"
 
 #include <algorithm>
@@ -7,6 +8,49 @@
 namespace boshd::xmpp {
 
 namespace {
+
+constexpr std::string_view kStreamErrorNs = "urn:ietf:params:xml:ns:xmpp-streams";
+constexpr std::size_t kMaxLoggedText = 200; // bytes of a stream error's <text/> in the log
+
+// The bytes of |child| inside |parent|.
+std::string_view bytes_of(const xml::Fragment& parent, const xml::ChildElement& child) {
+    return std::string_view(parent.bytes).substr(child.begin, child.end - child.begin);
+}
+
+// |starttls| (a child of |features|) carries <required/>.
+bool is_required(const xml::Fragment& features, const xml::ChildElement& starttls) {
+    const auto tls = xml::read_element(bytes_of(features, starttls));
+    return tls && std::any_of(tls->children.begin(), tls->children.end(), [](const auto& c) {
+               return c.ns == kTlsNs && c.local == "required";
+           });
+}
+
+// RFC 6120 §4.9.3: the defined condition and the <text/> of a stream error,
+// for the log line that says why the server ended the stream.
+void describe(server::StreamError& e) {
+    for (const auto& c : e.error.children) {
+        if (c.ns != kStreamErrorNs) {
+            continue;
+        }
+        if (c.local != "text") {
+            if (e.condition.empty()) {
+                e.condition = c.local;
+            }
+        } else if (auto text = xml::read_element(bytes_of(e.error, c))) {
+            e.text = std::move(text->text);
+            if (e.text.size() > kMaxLoggedText) {
+                // The server writes it: one log line stays short. Cut before
+                // a UTF-8 continuation byte, never inside a character.
+                auto cut = kMaxLoggedText;
+                while (cut > 0 && (static_cast<unsigned char>(e.text[cut]) & 0xC0) == 0x80) {
+                    --cut;
+                }
+                e.text.resize(cut);
+                e.text += "...";
+            }
+        }
+    }
+}
 
 // Removes the children listed in |cut| from |f.bytes|. The remaining child
 // offsets would be stale afterwards, so the list is cleared.
@@ -113,7 +157,9 @@ void StreamProtocol::receive(std::string_view bytes, std::vector<ServerEvent>& o
 void StreamProtocol::on_element(xml::Fragment element, std::vector<ServerEvent>& out) {
     if (element.is(xml::kStreamsNs, "error")) {
         state_ = State::Closed;
-        out.push_back(server::StreamError{std::move(element)});
+        server::StreamError error{std::move(element), {}, {}};
+        describe(error);
+        out.push_back(std::move(error));
         return;
     }
     switch (state_) {
@@ -156,13 +202,24 @@ void StreamProtocol::on_element(xml::Fragment element, std::vector<ServerEvent>&
 void StreamProtocol::on_features(xml::Fragment features, std::vector<ServerEvent>& out) {
     std::vector<xml::ChildElement> cut;
     bool offers_starttls = false;
+    bool required_starttls = false; // RFC 6120 §5.3.1: <required/> inside <starttls/>
     for (const auto& c : features.children) {
         if (c.ns == kTlsNs && c.local == "starttls") {
             offers_starttls = true;
+            required_starttls = required_starttls || is_required(features, c);
             cut.push_back(c); // C206-2-06, N206-06: no TLS negotiation over BOSH
         } else if (c.ns == kCompressFeatureNs && c.local == "compression") {
             cut.push_back(c); // C206-4-06: compression belongs to HTTP
         }
+    }
+    if (!starttls_ && required_starttls) {
+        // A route with tls = "none" to a server that insists on TLS: the
+        // client would get features with no way to log in, and the server
+        // would close the stream a while later. Say so now.
+        state_ = State::Closed;
+        out.push_back(
+            server::Failed{"the server requires STARTTLS: set tls = \"starttls\" on this route"});
+        return;
     }
     if (starttls_ && !tls_done_) {
         if (!offers_starttls) {

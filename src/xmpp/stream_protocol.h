@@ -49,6 +49,8 @@ struct Send { // bytes to write to the server now
 struct BeginTls {};  // the server said <proceed/>: start the TLS handshake now
 struct StreamError { // <stream:error/>; the stream is over
     xml::Fragment error;
+    std::string condition; // its defined condition (RFC 6120 §4.9.3), for the log
+    std::string text;      // its <text/>, if any, for the log
 };
 struct Ended {}; // </stream:stream>
 struct Failed {  // protocol failure; the connection is useless

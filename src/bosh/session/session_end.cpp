@@ -144,7 +144,8 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
         ctx.log.notice("stream.closed", {{"sid", p_.sid},
                                          {"link", value_of(on->link)},
                                          {"condition", to_string(c)},
-                                         {"reason", reason}});
+                                         {"reason", reason},
+                                         {"route", on->route->domain}});
         // C206-6-03: what the server sent before its error comes first.
         auto payloads = replies_.queue().take_stream(on->link);
         if (stream_error) {
@@ -165,8 +166,10 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
         ++ctx.counters.backend_failures;
     }
     ++ctx.counters.sessions_terminated;
-    ctx.log.notice("session.terminated",
-                   {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
+    ctx.log.notice("session.terminated", {{"sid", p_.sid},
+                                          {"condition", to_string(c)},
+                                          {"reason", reason},
+                                          {"route", (on ? on->route : p_.route)->domain}});
     // The backend is over: its timer must not fire again while the terminal
     // reply waits for the next request.
     streams_.cancel_deadlines();

@@ -213,8 +213,16 @@ void Session::on_server_event(Stream& s, xmpp::ServerEvent& ev, Context& ctx) {
         // C206-6-01, C206-6-02, C124-17.2-03: the whole <stream:error/>, under
         // remote-stream-error (C206-2-03), never mapped onto a BOSH condition
         // (C206-6-05).
-        fail_backend(Condition::RemoteStreamError, "stream error from the server", ctx,
-                     &error->error, &s);
+        // The condition and text go to the log, so that an operator sees why
+        // without a packet capture (connection-timeout, policy-violation...).
+        std::string reason = "stream error from the server";
+        if (!error->condition.empty()) {
+            reason += ": " + error->condition;
+        }
+        if (!error->text.empty()) {
+            reason += " (" + error->text + ")";
+        }
+        fail_backend(Condition::RemoteStreamError, reason, ctx, &error->error, &s);
     } else if (std::holds_alternative<xmpp::server::Ended>(ev)) {
         fail_backend(Condition::RemoteConnectionFailed, "the server closed the stream", ctx,
                      nullptr, &s);

@@ -495,6 +495,42 @@ TEST_SUITE("bosh/engine/xmpp") {
         CHECK(h.tls_started() == 0);
     }
 
+    TEST_CASE("C124-17.2-12 a tls=none route to a server that requires STARTTLS fails at once, "
+              "the log naming the route and the setting") {
+        EngineHarness h; // example.com, tls = "none"
+        const auto id = h.post(EngineHarness::creation_body({}));
+        h.connect();
+        h.server_send(std::string(test::kServerHeader) +
+                      "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"
+                      "<required/></starttls><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                      "<mechanism>PLAIN</mechanism></mechanisms></stream:features>");
+        REQUIRE(h.answered(id)); // at once, not when the server gives up
+        CHECK(condition(h, id) == "remote-connection-failed");
+        CHECK(h.body(id).find("mechanism") == std::string::npos);
+        CHECK(h.link_closed());
+        CHECK(h.engine.session_count() == 0);
+        REQUIRE(h.capture.count("session.terminated") == 1);
+        CHECK(h.capture.count("the server requires STARTTLS") == 1);
+        CHECK(h.capture.count("starttls") == 1); // the setting to use
+        CHECK(h.capture.count("route=example.com") == 1);
+    }
+
+    TEST_CASE("C206-6-01 a stream error is logged with its condition and text") {
+        EngineHarness h;
+        h.create();
+        const auto r1 = h.send();
+        h.server_send("<stream:error><connection-timeout "
+                      "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text "
+                      "xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Idle connection</text>"
+                      "</stream:error>");
+        REQUIRE(h.answered(r1));
+        CHECK(condition(h, r1) == "remote-stream-error"); // the client gets it whole, as before
+        CHECK(h.body(r1).find("<connection-timeout") != std::string::npos);
+        CHECK(h.capture.count("stream error from the server: connection-timeout (Idle "
+                              "connection)") == 1);
+        CHECK(h.capture.count("route=example.com") == 1);
+    }
+
     TEST_CASE("C124-17.2-06 a restart may not re-target the stream at another domain") {
         SUBCASE("another domain: host-unknown, nothing written") {
             EngineHarness h;

@@ -20,6 +20,8 @@ const std::string kServerHeader = "<?xml version='1.0'?><stream:stream xmlns='ja
                                   "xmlns:stream='http://etherx.jabber.org/streams' id='srv1' "
                                   "from='example.com' version='1.0' xml:lang='en'>";
 const std::string kTls = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>";
+// STARTTLS offered, not required (RFC 6120 §5.3.1).
+const std::string kTlsOffered = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
 const std::string kMechs = "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
                            "<mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism>"
                            "</mechanisms>";
@@ -132,7 +134,7 @@ TEST_SUITE("xmpp/server_stream") {
         CHECK_FALSE(s.ready());
         CHECK(trace(receive(s, kServerHeader)) == v({"opened:srv1"}));
         CHECK_FALSE(s.ready());
-        const auto ev = receive(s, features(kTls + "\n  " + kMechs + kCompress + kBind));
+        const auto ev = receive(s, features(kTlsOffered + "\n  " + kMechs + kCompress + kBind));
         CHECK(trace(ev) == v({forwarded_features("\n  " + kMechs + kBind)}));
         REQUIRE(ev.size() == 1);
         const auto& f = std::get<server::Features>(ev[0]).features;
@@ -158,7 +160,7 @@ TEST_SUITE("xmpp/server_stream") {
     TEST_CASE("header and features split across receives") {
         StreamProtocol s(false, kMax);
         s.open(params("example.com"));
-        const std::string all = kServerHeader + features(kTls + kMechs);
+        const std::string all = kServerHeader + features(kTlsOffered + kMechs);
         std::vector<ServerEvent> ev;
         for (char c : all) {
             s.receive(std::string_view(&c, 1), ev);
@@ -314,11 +316,61 @@ TEST_SUITE("xmpp/server_stream") {
                                              "xmlns='urn:ietf:params:xml:ns:xmpp-streams'>no"
                                              "</text></stream:error>"}));
         REQUIRE(ev.size() == 2);
-        const auto& e = std::get<server::StreamError>(ev[1]).error;
+        const auto& error = std::get<server::StreamError>(ev[1]);
+        CHECK(error.condition == "host-unknown"); // for the log
+        CHECK(error.text == "no");
+        const auto& e = error.error;
         CHECK(e.is(kStreamsNs, "error"));
         CHECK(e.needs_stream_prefix);
         CHECK_FALSE(s.ready());
         CHECK(receive(s, "<message/>").empty());
+    }
+
+    TEST_CASE("a stream error's condition and text are read for the log, the text kept short") {
+        StreamProtocol s(false, kMax);
+        s.open(params("example.com"));
+        receive(s, kServerHeader + features(kMechs));
+        // The text before the condition, an entity in it, and a non-error
+        // child (application-specific conditions are in another namespace).
+        const auto ev =
+            receive(s, "<stream:error><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Too many "
+                       "failed logins &amp; retries</text><policy-violation "
+                       "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><x xmlns='urn:example'/>"
+                       "</stream:error>");
+        REQUIRE(ev.size() == 1);
+        const auto& e = std::get<server::StreamError>(ev[0]);
+        CHECK(e.condition == "policy-violation");
+        CHECK(e.text == "Too many failed logins & retries");
+
+        StreamProtocol t(false, kMax);
+        t.open(params("example.com"));
+        // 199 ASCII bytes, then a 2-byte character across the 200-byte cut.
+        const std::string text = std::string(199, 'a') + "\xc3\xa9" + std::string(50, 'b');
+        const auto long_ev = receive(t, kServerHeader +
+                                            "<stream:error><connection-timeout "
+                                            "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text "
+                                            "xmlns='urn:ietf:params:xml:ns:xmpp-streams'>" +
+                                            text + "</text></stream:error>");
+        REQUIRE(long_ev.size() == 2);
+        const auto& l = std::get<server::StreamError>(long_ev[1]);
+        CHECK(l.condition == "connection-timeout");
+        CHECK(l.text == std::string(199, 'a') + "...");
+    }
+
+    TEST_CASE("a plain route to a server that requires STARTTLS fails at once, naming the fix") {
+        StreamProtocol s(false, kMax);
+        s.open(params("example.com"));
+        CHECK(trace(receive(s, kServerHeader + features(kTls + kMechs))) ==
+              v({"opened:srv1",
+                 "failed:the server requires STARTTLS: set tls = \"starttls\" on this route"}));
+        CHECK_FALSE(s.ready());
+        CHECK(receive(s, features(kMechs)).empty()); // nothing after the failure
+        // Offered but not required: stripped and forwarded, as before
+        // (C206-2-06).
+        StreamProtocol t(false, kMax);
+        t.open(params("example.com"));
+        CHECK(trace(receive(t, kServerHeader + features(kTlsOffered + kMechs))) ==
+              v({"opened:srv1", forwarded_features(kMechs)}));
     }
 
     TEST_CASE("a stream error after the features ends a ready stream") {
