@@ -275,6 +275,12 @@ void Engine::on_shutdown(Context& ctx) {
     }
 }
 
+std::size_t Engine::live_session_count() const {
+    return static_cast<std::size_t>(
+        std::count_if(sessions_.begin(), sessions_.end(),
+                      [](const auto& s) { return !s.second.session->ended(); }));
+}
+
 std::optional<util::TimePoint> Engine::next_deadline() const {
     if (timers_.empty()) {
         return std::nullopt;

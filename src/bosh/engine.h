@@ -40,6 +40,9 @@ public:
 
     const Counters& counters() const { return counters_; }
     std::size_t session_count() const { return sessions_.size(); }
+    // Sessions not yet ended: without those whose end only waits for a
+    // request to carry it (C206-6-04). Counts them all, for shutdown.
+    std::size_t live_session_count() const;
 
 private:
     struct Slot {

@@ -224,7 +224,7 @@ void Server::on_signal(int signal, short, void* self) noexcept {
 
 void Server::begin_shutdown(const char* why) {
     shutting_down_ = true;
-    log_.notice("shutdown.begin", {{"signal", why}, {"sessions", engine_.session_count()}});
+    log_.notice("shutdown.begin", {{"signal", why}, {"sessions", engine_.live_session_count()}});
     http_->stop_listening();
     // C124-17.2-14: every session ends with system-shutdown.
     dispatch(bosh::Shutdown{});

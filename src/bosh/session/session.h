@@ -73,6 +73,9 @@ public:
     // Earliest time on_timer has something to do; nullopt when nothing is due.
     std::optional<util::TimePoint> next_deadline() const;
     bool finished() const { return finished_; }
+    // The session ended (the server side failed while no request was held)
+    // and only waits for a request to carry the news (C206-6-04).
+    bool ended() const { return terminal_ != nullptr; }
     const SessionParams& params() const { return p_; }
 
 private:

@@ -12,8 +12,8 @@ void Session::on_aborted(RequestId id, Context& ctx) {
     auto it = std::find_if(held.begin(), held.end(),
                            [&](const RequestWindow::Held& h) { return h.id == id; });
     if (it == held.end()) {
-        window_.detach(id,
-                       ctx.lifetimes); // keep its payload: order matters more than the connection
+        // Its payload is kept: rid order matters more than the connection.
+        window_.detach(id, ctx.lifetimes);
     } else if (it->creation) {
         // The client never learnt the sid, so nobody can reach this session
         // again: end it now rather than at inactivity.
@@ -58,9 +58,15 @@ void Session::on_timer(Context& ctx) {
     if (auto expiry = activity_.expiry(pause_.inactivity(p_.inactivity));
         expiry && now >= *expiry) {
         // C124-10-01: the client is gone; end silently. (Idle means nothing is
-        // held and no live request waits behind a gap: nobody to answer.)
-        ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "inactivity"}});
-        ++ctx.counters.sessions_expired;
+        // held and no live request waits behind a gap: nobody to answer.) A
+        // session that had already ended was logged and counted then; only
+        // its undelivered news goes now.
+        if (terminal_) {
+            ctx.log.debug("session.end_undelivered", {{"sid", p_.sid}});
+        } else {
+            ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "inactivity"}});
+            ++ctx.counters.sessions_expired;
+        }
         finish(ctx);
     }
     update_idle(ctx);

@@ -390,6 +390,20 @@ TEST_SUITE("bosh/engine/xmpp") {
         CHECK(h.engine.session_count() == 0);
     }
 
+    TEST_CASE("C206-6-04 a session the server ended is not logged again as expired") {
+        EngineHarness h; // inactivity 30 s
+        h.create();
+        h.server_close(); // nothing held: the news waits for the next request
+        CHECK(h.capture.count("session.terminated") == 1);
+        CHECK(h.engine.session_count() == 1);
+        CHECK(h.engine.live_session_count() == 0); // for shutdown.begin sessions=
+        h.advance_s(31);                           // the client never came back
+        CHECK(h.engine.session_count() == 0);
+        CHECK(h.capture.count("session.expired") == 0);
+        CHECK(h.engine.counters().sessions_expired == 0);
+        CHECK(h.engine.counters().sessions_terminated == 1);
+    }
+
     TEST_CASE("C124-17.2-12 the server closing the link: remote-connection-failed") {
         SUBCASE("TCP closed") {
             EngineHarness h;
