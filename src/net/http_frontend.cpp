@@ -1,5 +1,7 @@
 #include "net/http_frontend.h"
 
+#include "net/listener.h"
+
 #include <cstring>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -12,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace boshd::net {
@@ -103,11 +106,12 @@ HttpFrontend::~HttpFrontend() {
 }
 
 std::uint16_t HttpFrontend::listen() {
-    bound_ = evhttp_bind_socket_with_handle(http_.get(), config_.listen_host.c_str(),
-                                            config_.listen_port);
+    const int fd = open_listener(config_.listen_host, config_.listen_port);
+    bound_ = evhttp_accept_socket_with_handle(http_.get(), fd);
     if (!bound_) {
-        throw std::runtime_error("cannot listen on " + config_.listen_host + ":" +
-                                 std::to_string(config_.listen_port));
+        ::close(fd);
+        throw ListenError("cannot listen on " + config_.listen_host + ":" +
+                          std::to_string(config_.listen_port) + ": libevent refused the socket");
     }
     evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound_),
                                 &HttpFrontend::on_accept_error);

@@ -53,7 +53,8 @@ public:
     HttpFrontend& operator=(const HttpFrontend&) = delete;
 
     // Binds the listener; returns the port (useful with port 0). Throws
-    // std::runtime_error when the address cannot be bound.
+    // ListenError (net/listener.h), naming the address and why, when it
+    // cannot listen.
     std::uint16_t listen();
     // Stops accepting connections (graceful shutdown); held requests stay.
     void stop_listening();

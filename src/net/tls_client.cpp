@@ -1,10 +1,14 @@
 #include "net/tls_client.h"
 
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace boshd::net {
 
@@ -14,13 +18,27 @@ TlsClientContext::TlsClientContext(const bosh::Route& route)
         throw std::runtime_error("cannot create a TLS context");
     }
     SSL_CTX_set_min_proto_version(ctx_.get(), TLS1_2_VERSION);
-    const bool loaded =
-        route.tls_ca_file.empty()
-            ? SSL_CTX_set_default_verify_paths(ctx_.get()) == 1
-            : SSL_CTX_load_verify_locations(ctx_.get(), route.tls_ca_file.c_str(), nullptr) == 1;
-    if (!loaded && route.tls_verify) {
-        throw std::runtime_error("route " + route.domain + ": cannot load CA certificates" +
-                                 (route.tls_ca_file.empty() ? "" : " from " + route.tls_ca_file));
+    if (route.tls_ca_file.empty()) {
+        if (SSL_CTX_set_default_verify_paths(ctx_.get()) != 1 && route.tls_verify) {
+            throw std::runtime_error("route " + route.domain +
+                                     ": cannot load the system's CA certificates");
+        }
+        return;
+    }
+    // A file the configuration names must be usable whether or not it is
+    // used for verification: open it first, so that the OS says why not.
+    const std::string where = "route " + route.domain + ": tls_ca_file " + route.tls_ca_file;
+    const int fd = ::open(route.tls_ca_file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        throw TlsFileError(where + ": " + std::strerror(errno));
+    }
+    ::close(fd);
+    ERR_clear_error();
+    if (SSL_CTX_load_verify_locations(ctx_.get(), route.tls_ca_file.c_str(), nullptr) != 1) {
+        std::array<char, 256> buf{};
+        ERR_error_string_n(ERR_get_error(), buf.data(), buf.size());
+        throw TlsFileError(where + ": no CA certificate could be read from it (" + buf.data() +
+                           ")");
     }
 }
 

@@ -6,13 +6,23 @@
 #include "bosh/route.h"
 #include "net/ev.h"
 
+#include <stdexcept>
 #include <string>
 
 namespace boshd::net {
 
+// A file the configuration names cannot be used: its path and the reason
+// (the OS's, or OpenSSL's). A configuration error (exit 78), at start as
+// with --check-config.
+class TlsFileError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class TlsClientContext {
 public:
-    // Throws std::runtime_error when the context or the CA file cannot be set up.
+    // Throws TlsFileError when the route's tls_ca_file cannot be read or
+    // holds no certificate, std::runtime_error when no context can be made.
     explicit TlsClientContext(const bosh::Route& route);
 
     // A new client SSL for |route| (the route this context was made for).

@@ -25,7 +25,8 @@ constexpr std::string_view kUsage =
     "       boshd --version | --help\n"
     "\n"
     "  --config FILE    TOML configuration (see conf/boshd.toml)\n"
-    "  --check-config   validate the configuration and exit (0 valid, 78 invalid)\n";
+    "  --check-config   validate the configuration and the files it names, and exit\n"
+    "                   (0 valid, 78 invalid)\n";
 
 struct Options {
     std::string config;
@@ -74,6 +75,13 @@ int main(int argc, char** argv) {
         return EX_CONFIG;
     }
     if (opts.check_only) {
+        // Every file the configuration names is opened, as a start would.
+        try {
+            boshd::svc::Server::load_tls(config);
+        } catch (const boshd::net::TlsFileError& e) {
+            std::fprintf(stderr, "boshd: %s: %s\n", opts.config.c_str(), e.what());
+            return EX_CONFIG;
+        }
         std::printf("boshd: %s is valid\n", opts.config.c_str());
         return EX_OK;
     }
@@ -102,6 +110,9 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         server.run();
         log.notice("boshd.stopped", {});
+    } catch (const boshd::net::TlsFileError& e) {
+        log.error("startup.failed", {{"config", opts.config}, {"reason", e.what()}});
+        return EX_CONFIG;
     } catch (const std::exception& e) {
         log.error("startup.failed", {{"reason", e.what()}});
         return EX_SOFTWARE;

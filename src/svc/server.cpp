@@ -67,10 +67,8 @@ Server::Server(const Config& config, const util::Logger& log, util::Random& rand
     if (!base_ || !dns_) {
         throw std::runtime_error("cannot create the event loop or the DNS resolver");
     }
+    tls_ = load_tls(config);
     for (const auto& route : config.routes) {
-        if (route.tls != bosh::TlsMode::None) {
-            tls_.emplace(route.domain, std::make_unique<net::TlsClientContext>(route));
-        }
         if (route.tls != bosh::TlsMode::None && !route.tls_verify) {
             log_.warning("config.tls_verify_off", {{"domain", route.domain}});
         }
@@ -88,6 +86,16 @@ Server::~Server() {
     links_.clear();
     dead_links_.clear();
     http_.reset();
+}
+
+Server::TlsContexts Server::load_tls(const Config& config) {
+    TlsContexts contexts;
+    for (const auto& route : config.routes) {
+        if (route.tls != bosh::TlsMode::None) {
+            contexts.emplace(route.domain, std::make_unique<net::TlsClientContext>(route));
+        }
+    }
+    return contexts;
 }
 
 std::uint16_t Server::listen() {

@@ -33,6 +33,12 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
+    // The client TLS context of every route that uses TLS, by domain: what a
+    // start loads, and --check-config too, so that both fail alike on a file
+    // the configuration names (net::TlsFileError).
+    using TlsContexts = std::map<std::string, std::unique_ptr<net::TlsClientContext>>;
+    static TlsContexts load_tls(const Config& config);
+
     // Binds the HTTP listener and returns its port. Throws on failure.
     std::uint16_t listen();
     // Runs until SIGTERM or SIGINT has been handled: every held request is
@@ -72,7 +78,7 @@ private:
     net::EventBasePtr base_;
     net::EvDnsPtr dns_;
     bosh::Engine engine_;
-    std::map<std::string, std::unique_ptr<net::TlsClientContext>> tls_; // by route domain
+    TlsContexts tls_; // by route domain
     std::unique_ptr<net::HttpFrontend> http_;
     std::unordered_map<bosh::LinkId, std::unique_ptr<net::BackendLink>, bosh::IdHash> links_;
     net::Graveyard<net::BackendLink> dead_links_; // links that reported their end

@@ -178,5 +178,47 @@ class CommandLineTest(unittest.TestCase):
                                           http={"listen": "127.0.0.1:%d" % port}))
             r = self.run_boshd("--config", path)
             self.assertEqual(r.returncode, 69, r.stderr)
+            # Says why, not only that it failed.
+            self.assertIn(b"cannot listen on 127.0.0.1:%d" % port, r.stderr)
+            self.assertIn(b"address already in use", r.stderr)
         finally:
             blocker.close()
+
+    def test_listen_on_an_address_not_on_this_machine_says_so(self):
+        # 192.0.2.0/24 is reserved for documentation (RFC 5737): bind() fails
+        # locally, nothing is sent anywhere.
+        path = self.write(make_config([route("example.com", 5222)],
+                                      http={"listen": "192.0.2.1:5280"}))
+        r = self.run_boshd("--config", path)
+        self.assertEqual(r.returncode, 69, r.stderr)
+        self.assertIn(b"cannot listen on 192.0.2.1:5280: no such address on this machine",
+                      r.stderr)
+
+    def test_unreadable_ca_file_fails_check_config_and_start_with_78(self):
+        d = tempfile.mkdtemp(prefix="boshd-it-ca-")
+        self.addCleanup(shutil.rmtree, d, True)
+        missing = os.path.join(d, "missing.pem")
+        path = self.write(make_config([route("example.com", 5222, tls="starttls",
+                                             tls_ca_file=missing)]))
+        for args in (("--check-config",), ()):
+            r = self.run_boshd("--config", path, *args)
+            self.assertEqual(r.returncode, 78, (args, r.stderr))
+            self.assertIn(("tls_ca_file %s: No such file or directory" % missing).encode(),
+                          r.stderr)
+        # Even where it would not be used for verification: the configuration names it.
+        path = self.write(make_config([route("example.com", 5222, tls="starttls",
+                                             tls_verify=False, tls_ca_file=missing)]))
+        r = self.run_boshd("--config", path, "--check-config")
+        self.assertEqual(r.returncode, 78, r.stderr)
+
+    def test_ca_file_without_a_certificate_fails_check_config_with_78(self):
+        d = tempfile.mkdtemp(prefix="boshd-it-ca-")
+        self.addCleanup(shutil.rmtree, d, True)
+        junk = os.path.join(d, "junk.pem")
+        with open(junk, "w") as f:
+            f.write("not a certificate\n")
+        path = self.write(make_config([route("example.com", 5222, tls="starttls",
+                                             tls_ca_file=junk)]))
+        r = self.run_boshd("--config", path, "--check-config")
+        self.assertEqual(r.returncode, 78, r.stderr)
+        self.assertIn(b"no CA certificate could be read from it", r.stderr)
