@@ -62,6 +62,12 @@ local modules = {
 	"ping";      -- XEP-0199; the e2e client pings to sync
 	"time";
 	"version";
+	-- What browser clients such as Converse.js expect of a server: without
+	-- blocking, Converse waits forever to open a chat with someone outside
+	-- the roster.
+	"blocklist"; -- XEP-0191 blocking
+	"carbons";   -- XEP-0280 message carbons
+	"smacks";    -- XEP-0198 stream management (core in Prosody 0.12)
 }
 if tls_required then
 	modules[#modules + 1] = "tls"

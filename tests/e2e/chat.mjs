@@ -8,6 +8,11 @@
 //   node tests/e2e/chat.mjs --url http://127.0.0.1:PORT/http-bind \
 //       --domain localhost --messages 50 [--user1 alice --pass1 alice-pw \
 //       --user2 bob --pass2 bob-pw] [--timeout 60] [--interval 10] [--verbose]
+//       [--expect-features urn:xmpp:blocking,urn:xmpp:carbons:2,urn:xmpp:sm:3]
+//
+// --expect-features: namespaces the server must offer, each found either in
+// the server's disco#info features (XEP-0030) or among the stream features
+// after login (stream management, XEP-0198, is only there).
 //
 // Output: one "ok - ..." / "not ok - ..." line per check, then
 // "N passed, N failed". Exit code 0 only when every check passed.
@@ -22,7 +27,7 @@ import { Strophe, $msg, $pres, $iq } from 'strophe.js';
 
 const USAGE = `usage: node chat.mjs --url URL --domain DOMAIN [--messages N]
        [--user1 U --pass1 P --user2 U --pass2 P] [--timeout SECONDS]
-       [--interval MS] [--verbose]`;
+       [--interval MS] [--expect-features NS,NS,...] [--verbose]`;
 
 function parseCli() {
     let values;
@@ -41,6 +46,7 @@ function parseCli() {
                 // so that sends spread over many BOSH requests (each one must
                 // release the held request); 0 sends everything in one go.
                 interval: { type: 'string', default: '10' },
+                'expect-features': { type: 'string', default: '' },
                 verbose: { type: 'boolean', default: false },
                 help: { type: 'boolean', short: 'h', default: false },
             },
@@ -80,6 +86,7 @@ function parseCli() {
         messages: Math.floor(num('messages', 1)),
         timeoutMs: num('timeout', 1) * 1000,
         intervalMs: num('interval', 0),
+        expectFeatures: values['expect-features'].split(',').filter((f) => f !== ''),
         verbose: values.verbose,
         users: [
             { name: values.user1, pass: values.pass1 },
@@ -216,6 +223,26 @@ class Client {
         // Not Strophe.getText(): that returns the text XML-escaped.
         this.received.push({ from: Strophe.getBareJidFromJid(from), id, body: bodyEl.textContent });
         if (this.received.length % 10 === 0) trace(`${this.name} has ${this.received.length} messages`);
+    }
+
+    // The namespaces the server offers: its disco#info features and the
+    // stream features of the logged-in stream.
+    serverFeatures(ms) {
+        return new Promise((resolve, reject) => {
+            this.conn.sendIQ(
+                $iq({ type: 'get', to: opts.domain }).c('query', { xmlns: 'http://jabber.org/protocol/disco#info' }),
+                (iq) => {
+                    const found = new Set();
+                    for (const f of iq.getElementsByTagName('feature')) found.add(f.getAttribute('var'));
+                    for (const el of Array.from(this.conn.features?.children ?? [])) {
+                        found.add(el.namespaceURI ?? el.getAttribute('xmlns'));
+                    }
+                    resolve(found);
+                },
+                (err) => reject(new Error(err ? `disco#info failed: ${Strophe.serialize(err)}` : 'disco#info timed out')),
+                ms,
+            );
+        });
     }
 
     // Send a ping to the server and wait for the reply. The server handles a
@@ -364,6 +391,20 @@ async function main() {
         allIn = allIn && ok;
     });
     if (!allIn) return;
+
+    // 1b. What the server offers to clients like Converse.js (--expect-features).
+    if (opts.expectFeatures.length > 0) {
+        let found;
+        try {
+            found = await clients[0].serverFeatures(Math.min(remaining(), 15000));
+        } catch (e) {
+            check(false, 'the server answered disco#info', e.message);
+            return;
+        }
+        for (const ns of opts.expectFeatures) {
+            check(found.has(ns), `the server offers ${ns}`, `offered: ${[...found].sort().join(' ')}`);
+        }
+    }
 
     // 2. Initial presence, then a ping round trip so the presence is known to
     //    have been processed before anyone sends to this user.

@@ -99,8 +99,11 @@ TOML
         return
     fi
     local url="http://127.0.0.1:$boshd_port/http-bind" before=$failed
+    # --expect-features: what browser clients such as Converse.js expect of
+    # the quick start's Prosody (blocking, carbons, ping, stream management).
     count "$name" chat.mjs "$(node "$HERE/chat.mjs" --url "$url" --domain localhost \
-        --messages 50 --timeout 60 2>&1)"
+        --messages 50 --timeout 60 \
+        --expect-features urn:xmpp:blocking,urn:xmpp:carbons:2,urn:xmpp:ping,urn:xmpp:sm:3 2>&1)"
     # The operator's check, as the README shows it: bosh-client's live scenarios.
     count "$name" bosh-client "$("$REPO_ROOT/scripts/bosh-client" live --url "$url" \
         --domain localhost --user alice --password alice-pw 2>&1)"
