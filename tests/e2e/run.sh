@@ -105,6 +105,10 @@ TOML
         --messages 50 --timeout 60 \
         --expect-features urn:xmpp:blocking,urn:xmpp:carbons:2,urn:xmpp:ping,urn:xmpp:sm:3 2>&1)"
     # The operator's check, as the README shows it: bosh-client's live scenarios.
+    # StanzaJS on boshd's defaults (session.max_hold = 1): each message
+    # must arrive within 5 s, far below `wait`.
+    count "$name" stanza-chat.mjs "$(node "$HERE/stanza-chat.mjs" --url "$url" \
+        --domain localhost --messages 20 --max-latency 5 --timeout 60 2>&1)"
     count "$name" bosh-client "$("$REPO_ROOT/scripts/bosh-client" live --url "$url" \
         --domain localhost --user alice --password alice-pw 2>&1)"
     if ((failed > before)); then
