@@ -18,10 +18,10 @@
 // "N passed, N failed". Exit code 0 only when every check passed.
 // See README.md beside this file.
 
-import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { JSDOM } from 'jsdom';
 import { Strophe, $msg, $pres, $iq } from 'strophe.js';
+import { parseCommandLine, Report } from './lib.mjs';
 
 // ---- command line ---------------------------------------------------------
 
@@ -30,48 +30,22 @@ const USAGE = `usage: node chat.mjs --url URL --domain DOMAIN [--messages N]
        [--interval MS] [--expect-features NS,NS,...] [--verbose]`;
 
 function parseCli() {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            options: {
-                url: { type: 'string' },
-                domain: { type: 'string', default: 'localhost' },
-                messages: { type: 'string', default: '50' },
-                user1: { type: 'string', default: 'alice' },
-                pass1: { type: 'string', default: 'alice-pw' },
-                user2: { type: 'string', default: 'bob' },
-                pass2: { type: 'string', default: 'bob-pw' },
-                timeout: { type: 'string', default: '60' },
-                // Pause between two messages of one sender. Small but non-zero
-                // so that sends spread over many BOSH requests (each one must
-                // release the held request); 0 sends everything in one go.
-                interval: { type: 'string', default: '10' },
-                'expect-features': { type: 'string', default: '' },
-                verbose: { type: 'boolean', default: false },
-                help: { type: 'boolean', short: 'h', default: false },
-            },
-            strict: true,
-        }));
-    } catch (e) {
-        console.error(`${e.message}\n${USAGE}`);
-        process.exit(2);
-    }
-    if (values.help) {
-        console.log(USAGE);
-        process.exit(0);
-    }
-    const num = (name, min) => {
-        const n = Number(values[name]);
-        if (!Number.isFinite(n) || n < min) {
-            console.error(`--${name} must be a number >= ${min}\n${USAGE}`);
-            process.exit(2);
-        }
-        return n;
-    };
-    if (!values.url) {
-        console.error(`--url is required\n${USAGE}`);
-        process.exit(2);
-    }
+    const { values, num } = parseCommandLine(USAGE, {
+        url: { type: 'string' },
+        domain: { type: 'string', default: 'localhost' },
+        messages: { type: 'string', default: '50' },
+        user1: { type: 'string', default: 'alice' },
+        pass1: { type: 'string', default: 'alice-pw' },
+        user2: { type: 'string', default: 'bob' },
+        pass2: { type: 'string', default: 'bob-pw' },
+        timeout: { type: 'string', default: '60' },
+        // Pause between two messages of one sender. Small but non-zero
+        // so that sends spread over many BOSH requests (each one must
+        // release the held request); 0 sends everything in one go.
+        interval: { type: 'string', default: '10' },
+        'expect-features': { type: 'string', default: '' },
+        verbose: { type: 'boolean', default: false },
+    });
     let url;
     try {
         url = new URL(values.url);
@@ -127,19 +101,8 @@ const STATUS_NAMES = Object.fromEntries(Object.entries(Strophe.Status).map(([k, 
 
 // ---- checks -------------------------------------------------------------------
 
-let passed = 0;
-let failed = 0;
-function check(ok, description, details) {
-    if (ok) {
-        passed++;
-        console.log(`ok - ${description}`);
-    } else {
-        failed++;
-        console.log(`not ok - ${description}`);
-        if (details) for (const line of String(details).split('\n')) console.log(`#   ${line}`);
-    }
-    return ok;
-}
+const report = new Report();
+const check = (ok, description, details) => report.check(ok, description, details);
 
 // ---- one XMPP client over BOSH --------------------------------------------
 
@@ -357,10 +320,10 @@ function printDiagnostics() {
 }
 
 function finish() {
-    console.log(`${passed} passed, ${failed} failed`);
-    if (failed) printDiagnostics();
+    report.summary();
+    if (report.failed) printDiagnostics();
     // jsdom keeps sockets alive; do not wait for them.
-    process.exit(failed ? 1 : 0);
+    process.exit(report.failed ? 1 : 0);
 }
 
 // Everything is bounded by --timeout.

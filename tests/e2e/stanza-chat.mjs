@@ -16,51 +16,25 @@
 // Output: one "ok - ..." / "not ok - ..." line per check, then
 // "N passed, N failed". Exit code 0 only when every check passed.
 
-import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import * as XMPP from 'stanza';
+import { parseCommandLine, Report } from './lib.mjs';
 
 const USAGE = `usage: node stanza-chat.mjs --url URL --domain DOMAIN [--messages N]
        [--user1 U --pass1 P --user2 U --pass2 P] [--max-latency SECONDS] [--timeout SECONDS]`;
 
 function parseCli() {
-    let values;
-    try {
-        ({ values } = parseArgs({
-            options: {
-                url: { type: 'string' },
-                domain: { type: 'string', default: 'localhost' },
-                messages: { type: 'string', default: '20' },
-                user1: { type: 'string', default: 'alice' },
-                pass1: { type: 'string', default: 'alice-pw' },
-                user2: { type: 'string', default: 'bob' },
-                pass2: { type: 'string', default: 'bob-pw' },
-                'max-latency': { type: 'string', default: '5' },
-                timeout: { type: 'string', default: '60' },
-                help: { type: 'boolean', short: 'h', default: false },
-            },
-            strict: true,
-        }));
-    } catch (e) {
-        console.error(`${e.message}\n${USAGE}`);
-        process.exit(2);
-    }
-    if (values.help) {
-        console.log(USAGE);
-        process.exit(0);
-    }
-    const num = (name, min) => {
-        const n = Number(values[name]);
-        if (!Number.isFinite(n) || n < min) {
-            console.error(`--${name} must be a number >= ${min}\n${USAGE}`);
-            process.exit(2);
-        }
-        return n;
-    };
-    if (!values.url) {
-        console.error(`--url is required\n${USAGE}`);
-        process.exit(2);
-    }
+    const { values, num } = parseCommandLine(USAGE, {
+        url: { type: 'string' },
+        domain: { type: 'string', default: 'localhost' },
+        messages: { type: 'string', default: '20' },
+        user1: { type: 'string', default: 'alice' },
+        pass1: { type: 'string', default: 'alice-pw' },
+        user2: { type: 'string', default: 'bob' },
+        pass2: { type: 'string', default: 'bob-pw' },
+        'max-latency': { type: 'string', default: '5' },
+        timeout: { type: 'string', default: '60' },
+    });
     return {
         url: values.url,
         domain: values.domain,
@@ -78,27 +52,16 @@ const opts = parseCli();
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(3)}s`;
 const runId = randomBytes(4).toString('hex');
-let passed = 0;
-let failed = 0;
 const diag = [];
-
-function check(ok, what, why) {
-    if (ok) {
-        passed++;
-        console.log(`ok - ${what}`);
-    } else {
-        failed++;
-        console.log(`not ok - ${what}${why ? `: ${why}` : ''}`);
-    }
-    return ok;
-}
+const report = new Report();
+const check = (ok, what, why) => report.check(ok, what, why);
 
 function finish() {
-    console.log(`${passed} passed, ${failed} failed`);
-    if (failed) {
+    report.summary();
+    if (report.failed) {
         for (const line of diag.slice(-40)) console.log(`# ${line}`);
     }
-    process.exit(failed ? 1 : 0);
+    process.exit(report.failed ? 1 : 0);
 }
 
 const deadline = t0 + opts.timeoutMs;
