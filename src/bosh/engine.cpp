@@ -176,8 +176,8 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     p.requests = p.hold + 1;
     p.polling = limits_.polling;
     // C124-12-02: polling sessions get a longer inactivity, by more than `polling`.
-    const bool polling = p.hold == 0 || p.wait == util::Duration::zero();
-    p.inactivity = limits_.inactivity + (polling ? 2 * limits_.polling : util::Seconds::zero());
+    p.inactivity =
+        limits_.inactivity + (p.polling_session() ? 2 * limits_.polling : util::Seconds::zero());
     p.ver = a.ver;
     // C124-7.1-08, C124-7.1-09: `content`, or text/xml; charset=utf-8.
     p.content_type = a.content.value_or(std::string(kDefaultContentType));
