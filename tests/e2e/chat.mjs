@@ -21,7 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { JSDOM } from 'jsdom';
 import { Strophe, $msg, $pres, $iq } from 'strophe.js';
-import { parseCommandLine, Report } from './lib.mjs';
+import { COMMON_OPTIONS, parseCommandLine, Report, usersOf } from './lib.mjs';
 
 // ---- command line ---------------------------------------------------------
 
@@ -31,14 +31,8 @@ const USAGE = `usage: node chat.mjs --url URL --domain DOMAIN [--messages N]
 
 function parseCli() {
     const { values, num } = parseCommandLine(USAGE, {
-        url: { type: 'string' },
-        domain: { type: 'string', default: 'localhost' },
+        ...COMMON_OPTIONS,
         messages: { type: 'string', default: '50' },
-        user1: { type: 'string', default: 'alice' },
-        pass1: { type: 'string', default: 'alice-pw' },
-        user2: { type: 'string', default: 'bob' },
-        pass2: { type: 'string', default: 'bob-pw' },
-        timeout: { type: 'string', default: '60' },
         // Pause between two messages of one sender. Small but non-zero
         // so that sends spread over many BOSH requests (each one must
         // release the held request); 0 sends everything in one go.
@@ -62,10 +56,7 @@ function parseCli() {
         intervalMs: num('interval', 0),
         expectFeatures: values['expect-features'].split(',').filter((f) => f !== ''),
         verbose: values.verbose,
-        users: [
-            { name: values.user1, pass: values.pass1 },
-            { name: values.user2, pass: values.pass2 },
-        ],
+        users: usersOf(values),
     };
 }
 

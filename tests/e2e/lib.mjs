@@ -1,6 +1,25 @@
 // What the e2e chat clients share: the command line and the ok/not ok report.
 import { parseArgs } from 'node:util';
 
+// The options both chat clients take: where, who, and how long at most.
+export const COMMON_OPTIONS = {
+    url: { type: 'string' },
+    domain: { type: 'string', default: 'localhost' },
+    user1: { type: 'string', default: 'alice' },
+    pass1: { type: 'string', default: 'alice-pw' },
+    user2: { type: 'string', default: 'bob' },
+    pass2: { type: 'string', default: 'bob-pw' },
+    timeout: { type: 'string', default: '60' },
+};
+
+// The two accounts named by COMMON_OPTIONS.
+export function usersOf(values) {
+    return [
+        { name: values.user1, pass: values.pass1 },
+        { name: values.user2, pass: values.pass2 },
+    ];
+}
+
 // Parses process.argv against |options| (node:util parseArgs, strict) plus
 // --help. Exits 2 with |usage| on an unknown option, a missing --url or a bad
 // number; exits 0 after printing |usage| for --help. Returns the values and

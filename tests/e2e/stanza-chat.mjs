@@ -18,22 +18,16 @@
 
 import { randomBytes } from 'node:crypto';
 import * as XMPP from 'stanza';
-import { parseCommandLine, Report } from './lib.mjs';
+import { COMMON_OPTIONS, parseCommandLine, Report, usersOf } from './lib.mjs';
 
 const USAGE = `usage: node stanza-chat.mjs --url URL --domain DOMAIN [--messages N]
        [--user1 U --pass1 P --user2 U --pass2 P] [--max-latency SECONDS] [--timeout SECONDS]`;
 
 function parseCli() {
     const { values, num } = parseCommandLine(USAGE, {
-        url: { type: 'string' },
-        domain: { type: 'string', default: 'localhost' },
+        ...COMMON_OPTIONS,
         messages: { type: 'string', default: '20' },
-        user1: { type: 'string', default: 'alice' },
-        pass1: { type: 'string', default: 'alice-pw' },
-        user2: { type: 'string', default: 'bob' },
-        pass2: { type: 'string', default: 'bob-pw' },
         'max-latency': { type: 'string', default: '5' },
-        timeout: { type: 'string', default: '60' },
     });
     return {
         url: values.url,
@@ -41,10 +35,7 @@ function parseCli() {
         messages: Math.floor(num('messages', 1)),
         maxLatencyMs: num('max-latency', 0.1) * 1000,
         timeoutMs: num('timeout', 1) * 1000,
-        users: [
-            { name: values.user1, pass: values.pass1 },
-            { name: values.user2, pass: values.pass2 },
-        ],
+        users: usersOf(values),
     };
 }
 
