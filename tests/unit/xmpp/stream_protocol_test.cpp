@@ -97,7 +97,7 @@ std::string forwarded_features(const std::string& children) {
 
 } // namespace
 
-TEST_SUITE("xmpp/server_stream") {
+TEST_SUITE("xmpp/stream_protocol") {
 
     TEST_CASE("C206-3-03 C206-3-01 C124-7.1-03 the header carries to, from, version, xml:lang") {
         StreamProtocol s(false, kMax);
