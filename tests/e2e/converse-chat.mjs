@@ -474,9 +474,8 @@ function withTimeout(promise, ms, what) {
 // ---- the test -------------------------------------------------------------------
 
 const users = opts.users.map((u) => new User(u));
-const [alice, bob] = users;
-alice.other = bob;
-bob.other = alice;
+users[0].other = users[1];
+users[1].other = users[0];
 
 let deadline = Infinity;
 const remaining = () => Math.max(0, deadline - Date.now());
@@ -865,6 +864,16 @@ async function printDiagnostics() {
         for (const line of diag.slice(-40)) console.log(`#   ${line}`);
     }
 }
+
+// If the process ends another way (say, an exception in an event handler),
+// puppeteer kills Chromium on exit; remove the profile directory as well.
+process.on('exit', () => {
+    try {
+        if (workDir) rmSync(workDir, { recursive: true, force: true });
+    } catch {
+        // best effort
+    }
+});
 
 let finished = false;
 async function finish() {
