@@ -64,6 +64,8 @@ struct Limits {
     // advertised. The engine never decodes anything itself: bodies reach it
     // decoded, so it only passes the list on.
     std::string accept;
+
+    bool operator==(const Limits&) const = default;
 };
 
 } // namespace boshd::bosh

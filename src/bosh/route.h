@@ -36,6 +36,8 @@ struct Route {
     std::string_view server_name() const {
         return tls_server_name.empty() ? domain : tls_server_name;
     }
+
+    bool operator==(const Route&) const = default;
 };
 
 // Immutable after construction; sessions hold a shared_ptr to the Route they

@@ -29,6 +29,8 @@ struct HttpConfig {
     util::Seconds idle_timeout{60};
     // Origins allowed by CORS; "*" allows any. Empty: no CORS headers at all.
     std::vector<std::string> cors_origins = {"*"};
+
+    bool operator==(const HttpConfig&) const = default;
 };
 
 } // namespace boshd::net

@@ -25,6 +25,8 @@ using HttpConfig = net::HttpConfig;
 
 struct LogConfig {
     util::LogLevel level = util::LogLevel::Info;
+
+    bool operator==(const LogConfig&) const = default;
 };
 
 struct Config {
@@ -32,6 +34,8 @@ struct Config {
     bosh::Limits limits; // [session] and [backend]
     std::vector<bosh::Route> routes;
     LogConfig log;
+
+    bool operator==(const Config&) const = default;
 };
 
 class ConfigError : public std::runtime_error {

@@ -1,0 +1,115 @@
+#include "svc/config_values.h"
+
+#include "svc/address_syntax.h"
+#include "util/ascii.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace boshd::svc::values {
+
+const std::string& require_string(const toml::node& node, const Ctx& ctx) {
+    if (const auto* s = node.as_string()) {
+        return s->get();
+    }
+    ctx.fail(node, "must be a string");
+}
+
+bool require_bool(const toml::node& node, const Ctx& ctx) {
+    if (const auto* b = node.as_boolean()) {
+        return b->get();
+    }
+    ctx.fail(node, "must be a boolean (true or false)");
+}
+
+void listen(Config& c, const toml::node& node, const Ctx& ctx) {
+    std::optional<std::uint32_t> port;
+    const auto reason =
+        parse_host_port(require_string(node, ctx), true, 0, c.http.listen_host, port);
+    if (!reason.empty()) {
+        ctx.fail(node, reason);
+    }
+    c.http.listen_port = static_cast<std::uint16_t>(*port);
+}
+
+void path(Config& c, const toml::node& node, const Ctx& ctx) {
+    const auto& path = require_string(node, ctx);
+    if (!path.starts_with('/')) {
+        ctx.fail(node, "must start with '/'");
+    }
+    // The path is matched verbatim against the request target, so anything
+    // that would be escaped, or start a query or fragment, can never match.
+    if (!std::all_of(path.begin(), path.end(),
+                     [](char ch) { return ch > ' ' && ch < 0x7f && ch != '?' && ch != '#'; })) {
+        ctx.fail(node, "must not contain spaces, control characters, '?' or '#'");
+    }
+    c.http.path = path;
+}
+
+void cors_origins(Config& c, const toml::node& node, const Ctx& ctx) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+        ctx.fail(node, "must be an array of strings");
+    }
+    std::vector<std::string> origins;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const auto& item = *array->get(i);
+        const Ctx item_ctx{ctx.source, ctx.key + '[' + std::to_string(i) + ']'};
+        auto origin = parse_origin(require_string(item, item_ctx));
+        if (!origin) {
+            item_ctx.fail(item, "must be \"*\" or an origin such as \"https://chat.example.org\" "
+                                "(scheme://host[:port], no path)");
+        }
+        origins.push_back(std::move(*origin));
+    }
+    c.http.cors_origins = std::move(origins);
+}
+
+void log_level(Config& c, const toml::node& node, const Ctx& ctx) {
+    const auto level = util::parse_log_level(require_string(node, ctx));
+    if (!level) {
+        ctx.fail(node, R"(must be one of "debug", "info", "notice", "warning", "error")");
+    }
+    c.log.level = *level;
+}
+
+void domain(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
+    const auto& domain = require_string(node, ctx);
+    if (!is_dns_name(domain)) {
+        ctx.fail(node, "must be a non-empty DNS name (letters, digits, '-', '.')");
+    }
+    r.domain = util::ascii::to_lower(domain);
+}
+
+void host(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
+    const auto& host = require_string(node, ctx);
+    if (!is_dns_name(host) && !is_ipv6(host)) {
+        ctx.fail(node, "must be a DNS name or an IP address (IPv6 without brackets)");
+    }
+    r.host = host;
+}
+
+void tls(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
+    const auto mode = bosh::parse_tls_mode(require_string(node, ctx));
+    if (!mode) {
+        ctx.fail(node, R"(must be one of "none", "starttls", "direct")");
+    }
+    r.tls = *mode;
+}
+
+void tls_server_name(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
+    const auto& name = require_string(node, ctx);
+    if (!name.empty() && !is_dns_name(name)) {
+        ctx.fail(node, "must be empty or a DNS name (letters, digits, '-', '.')");
+    }
+    r.tls_server_name = util::ascii::to_lower(name);
+}
+
+void tls_ca_file(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
+    r.tls_ca_file = require_string(node, ctx);
+}
+
+} // namespace boshd::svc::values
