@@ -7,21 +7,39 @@ namespace boshd::xml {
 namespace {
 
 struct Reader {
+    XML_Parser parser = nullptr;
     ElementSummary summary;
     int depth = 0;
+
+    // Where the event being reported ends in the input. For the end of an
+    // empty-element tag expat reports no bytes of its own: the tag ended
+    // with the start event, which set |end| already.
+    std::size_t event_end() const {
+        return static_cast<std::size_t>(XML_GetCurrentByteIndex(parser)) +
+               static_cast<std::size_t>(XML_GetCurrentByteCount(parser));
+    }
 
     static void on_start(void* self, const XML_Char* name, const XML_Char**) {
         auto* r = static_cast<Reader*>(self);
         if (++r->depth == 2) {
             const QName q = split_qname(name);
-            r->summary.children.push_back({std::string(q.ns), std::string(q.local)});
+            const auto begin = static_cast<std::size_t>(XML_GetCurrentByteIndex(r->parser));
+            r->summary.children.push_back(
+                {std::string(q.ns), std::string(q.local), begin, r->event_end(), {}});
         }
     }
-    static void on_end(void* self, const XML_Char*) { --static_cast<Reader*>(self)->depth; }
+    static void on_end(void* self, const XML_Char*) {
+        auto* r = static_cast<Reader*>(self);
+        if (r->depth-- == 2 && XML_GetCurrentByteCount(r->parser) > 0) {
+            r->summary.children.back().end = r->event_end();
+        }
+    }
     static void on_text(void* self, const XML_Char* s, int len) {
         auto* r = static_cast<Reader*>(self);
         if (r->depth == 1) {
             r->summary.text.append(s, static_cast<std::size_t>(len));
+        } else if (r->depth == 2) {
+            r->summary.children.back().text.append(s, static_cast<std::size_t>(len));
         }
     }
 };
@@ -31,6 +49,7 @@ struct Reader {
 std::optional<ElementSummary> read_element(std::string_view bytes) {
     Reader reader;
     auto parser = make_expat_parser();
+    reader.parser = parser.get();
     XML_SetUserData(parser.get(), &reader);
     XML_SetElementHandler(parser.get(), &Reader::on_start, &Reader::on_end);
     XML_SetCharacterDataHandler(parser.get(), &Reader::on_text);

@@ -1,9 +1,11 @@
 // Reads one self-contained element for the few facts boshd needs from the
 // server's stream-level elements: which children it has (a STARTTLS feature
-// marked <required/>) and the character data directly inside it (the text of
-// a stream error). Stanzas are never read this way: they travel as bytes.
+// marked <required/>, the SASL mechanisms offered) and the character data
+// directly inside it (the text of a stream error). Stanzas are never read
+// this way: they travel as bytes.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,13 +13,16 @@
 
 namespace boshd::xml {
 
-struct ElementName {
+struct ChildSummary {
     std::string ns;
     std::string local;
+    std::size_t begin = 0; // its bytes in the input: [begin, end)
+    std::size_t end = 0;
+    std::string text; // character data directly inside it
 };
 
 struct ElementSummary {
-    std::vector<ElementName> children; // the direct children, in order
+    std::vector<ChildSummary> children; // the direct children, in order
     std::string text;                  // character data directly inside the root
 };
 

@@ -10,6 +10,9 @@ namespace boshd::xmpp {
 namespace {
 
 constexpr std::string_view kStreamErrorNs = "urn:ietf:params:xml:ns:xmpp-streams";
+constexpr std::string_view kSaslNs = "urn:ietf:params:xml:ns:xmpp-sasl";
+// XEP-0440: the channel-binding types the server supports.
+constexpr std::string_view kSaslChannelBindingNs = "urn:xmpp:sasl-cb:0";
 constexpr std::size_t kMaxLoggedText = 200; // bytes of a stream error's <text/> in the log
 
 // The bytes of |child| inside |parent|.
@@ -23,6 +26,32 @@ bool is_required(const xml::Fragment& features, const xml::ChildElement& starttl
     return tls && std::any_of(tls->children.begin(), tls->children.end(), [](const auto& c) {
                return c.ns == kTlsNs && c.local == "required";
            });
+}
+
+// Channel binding ties a SASL exchange to the TLS channel it runs over
+// (RFC 5056; SCRAM's "-PLUS" mechanisms, RFC 5802 §6). Behind boshd that
+// channel is boshd's own link to the server: the BOSH client is not party to
+// it and cannot bind to it, so a -PLUS mechanism can only fail. StanzaJS 12
+// picks SCRAM-SHA-256-PLUS whenever it is offered, and ejabberd then answers
+// "Invalid channel binding". Adds those <mechanism/> children of
+// |mechanisms| (a child of |features|) to |cut|; without them clients choose
+// plain SCRAM, with the gs2 flag that the server accepts.
+void cut_channel_binding(const xml::Fragment& features, const xml::ChildElement& mechanisms,
+                         std::vector<xml::ChildElement>& cut) {
+    const auto list = xml::read_element(bytes_of(features, mechanisms));
+    if (!list) {
+        return;
+    }
+    for (const auto& m : list->children) {
+        const auto first = m.text.find_first_not_of(" \t\r\n");
+        const auto last = m.text.find_last_not_of(" \t\r\n");
+        const auto name = first == std::string::npos
+                              ? std::string_view{}
+                              : std::string_view(m.text).substr(first, last - first + 1);
+        if (m.ns == kSaslNs && m.local == "mechanism" && name.ends_with("-PLUS")) {
+            cut.push_back({m.ns, m.local, mechanisms.begin + m.begin, mechanisms.begin + m.end});
+        }
+    }
 }
 
 // RFC 6120 §4.9.3: the defined condition and the <text/> of a stream error,
@@ -210,6 +239,10 @@ void StreamProtocol::on_features(xml::Fragment features, std::vector<ServerEvent
             cut.push_back(c); // C206-2-06, N206-06: no TLS negotiation over BOSH
         } else if (c.ns == kCompressFeatureNs && c.local == "compression") {
             cut.push_back(c); // C206-4-06: compression belongs to HTTP
+        } else if (c.ns == kSaslNs && c.local == "mechanisms") {
+            cut_channel_binding(features, c, cut);
+        } else if (c.ns == kSaslChannelBindingNs && c.local == "sasl-channel-binding") {
+            cut.push_back(c); // see cut_channel_binding
         }
     }
     if (!starttls_ && required_starttls) {

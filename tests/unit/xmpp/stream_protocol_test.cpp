@@ -157,6 +157,27 @@ TEST_SUITE("xmpp/stream_protocol") {
         CHECK(t.ready());
     }
 
+    TEST_CASE("channel-binding mechanisms (-PLUS) and XEP-0440 are not offered to the client") {
+        // The TLS channel is boshd's own link: a BOSH client cannot bind to it.
+        const std::string offered =
+            "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+            "<mechanism>SCRAM-SHA-256-PLUS</mechanism><mechanism>SCRAM-SHA-256</mechanism>"
+            "<mechanism> SCRAM-SHA-1-PLUS\n</mechanism><mechanism>SCRAM-SHA-1</mechanism>"
+            "<mechanism/><mechanism>PLUS</mechanism></mechanisms>";
+        const std::string binding = "<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'>"
+                                    "<channel-binding type='tls-exporter'/>"
+                                    "</sasl-channel-binding>";
+        StreamProtocol s(false, kMax);
+        s.open(params("example.com"));
+        CHECK(trace(receive(s, kServerHeader + features(offered + binding + kBind))) ==
+              v({"opened:srv1",
+                 forwarded_features("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                                    "<mechanism>SCRAM-SHA-256</mechanism>"
+                                    "<mechanism>SCRAM-SHA-1</mechanism>"
+                                    "<mechanism/><mechanism>PLUS</mechanism></mechanisms>" +
+                                    kBind)}));
+    }
+
     TEST_CASE("header and features split across receives") {
         StreamProtocol s(false, kMax);
         s.open(params("example.com"));
