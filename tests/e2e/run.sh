@@ -1,40 +1,61 @@
 #!/usr/bin/env bash
-# End to end through boshd: a real Prosody (Debian package) and a real
-# Strophe.js client. Two scenarios, each with its own Prosody and boshd on
-# free loopback ports, stopped again (by pid) whatever happens:
-#   plain     route tls = "none" to a Prosody on loopback
-#   starttls  a Prosody that requires STARTTLS (c2s_require_encryption), and
-#             a route with tls = "starttls", tls_verify = true, trusting the
-#             Prosody's self-signed certificate through tls_ca_file
-# In each, alice and bob log in through boshd, exchange 50 messages each way
-# (order and exactly-once checked) and log out; then scripts/bosh-client runs
-# its live scenarios (xep/live/) as alice.
+# End to end through boshd: the interop matrix. Real XMPP servers (Debian
+# packages, each started by its scripts/ manager on a free loopback port with
+# its own configuration) times real clients, each pair a named test:
 #
-#   tests/e2e/run.sh [path/to/boshd]
+#   servers  prosody-plain      Prosody 0.12, route tls = "none"
+#            prosody-starttls   Prosody requiring STARTTLS
+#                               (c2s_require_encryption); the route has
+#                               tls = "starttls", tls_verify = true and trusts
+#                               the server's self-signed certificate
+#                               through tls_ca_file
+#            ejabberd-plain     ejabberd, route tls = "none"
+#            ejabberd-starttls  ejabberd requiring STARTTLS (starttls_required),
+#                               verified as above
+#            ejabberd-fail2ban  ejabberd-starttls with mod_fail2ban on
+#   clients  strophe     Strophe.js in Node (chat.mjs)
+#            stanza      StanzaJS in Node (stanza-chat.mjs), boshd defaults
+#            converse    Converse.js in headless Chromium (converse-chat.mjs)
+#            bosh-client scripts/bosh-client's live scenarios (xep/live/)
+# In each chat, alice and bob log in through boshd, exchange numbered messages
+# both ways (in order, exactly once) and log out cleanly.
 #
-# Prints chat.mjs's and bosh-client's lines and a final "N passed, N failed";
-# exit 1 on failure.
+#   tests/e2e/run.sh [--only REGEX] [path/to/boshd]
+#
+# --only runs the pairs whose name ("SERVER/CLIENT", e.g.
+# "ejabberd-starttls/converse") matches REGEX (bash =~). Prints each client's
+# lines tagged with the pair's name, a matrix of the pairs as comments, and a
+# final "N passed, N failed"; exit 1 on failure.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$HERE/../.." && pwd)
-BOSHD=${1:-$REPO_ROOT/build/src/boshd}
 # shellcheck source=scripts/lib/common.sh
 source "$REPO_ROOT/scripts/lib/common.sh"
 
+only=""
+BOSHD=$REPO_ROOT/build/src/boshd
+while (($#)); do
+    case $1 in
+        --only) only=${2:?--only needs a REGEX}; shift 2 ;;
+        -h | --help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+        *) BOSHD=$1; shift ;;
+    esac
+done
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/boshd-e2e.XXXXXX")
 boshd_pid=""
+server_stop=()   # the command that stops the running server
 cleanup() {
     [[ -n $boshd_pid ]] && stop_pid "$boshd_pid" 5
-    for dir in "$work"/prosody-*; do
-        [[ -d $dir ]] && "$REPO_ROOT/scripts/prosody" stop --dir "$dir" >/dev/null 2>&1
-    done
+    ((${#server_stop[@]})) && "${server_stop[@]}" >/dev/null 2>&1
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 passed=0
 failed=0
+matrix=()   # "SERVER CLIENT passed failed seconds", one per pair run
 
 # start_boshd CONFIG: starts boshd and sets $boshd_pid and $boshd_port.
 start_boshd() {
@@ -53,29 +74,48 @@ start_boshd() {
     return 1
 }
 
-# count NAME TOOL OUTPUT: prints a client's lines (tagged with NAME) and adds
-# its "N passed, N failed" to the totals; no summary counts as a failure.
-count() {
-    local name=$1 tool=$2 out=$3 p f
-    sed "s/^\(not \)\{0,1\}ok - /&$name: /" <<<"$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+# pair SERVER CLIENT COMMAND...: runs one client against the running set-up.
+# Prints its lines tagged "SERVER/CLIENT: ", adds its "N passed, N failed" to
+# the totals (no summary counts as a failure) and records the pair.
+pair() {
+    local server=$1 client=$2 name="$1/$2"
+    shift 2
+    [[ -z $only || $name =~ $only ]] || return 0
+    local start=$SECONDS out p f
+    out=$("$@" 2>&1)
+    sed "s|^\(not \)\{0,1\}ok - |&$name: |" <<<"$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
     read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<<"$out" | tail -1)
     if [[ -z ${p:-} ]]; then
-        echo "not ok - $name: $tool gave no summary"
+        echo "not ok - $name: $client gave no summary"
         p=0 f=1
     fi
     passed=$((passed + p))
     failed=$((failed + f))
+    matrix+=("$server $client $p $f $((SECONDS - start))")
 }
 
-# scenario NAME PROSODY_OPTIONS ROUTE_TOML
-scenario() {
-    local name=$1 prosody_opts=$2 route=$3
-    local dir="$work/prosody-$name" config="$work/boshd-$name.toml"
-    echo "# scenario $name"
+# wanted SERVER: true when --only lets at least one of SERVER's pairs run.
+wanted() {
+    local client
+    for client in strophe stanza converse bosh-client; do
+        [[ -z $only || "$1/$client" =~ $only ]] && return 0
+    done
+    return 1
+}
+
+# setup NAME SERVER "SERVER OPTIONS" ROUTE_TOML: starts the server (through
+# scripts/SERVER) and boshd routing "localhost" to it, runs every client, and
+# stops both. @DIR@ in ROUTE_TOML is the server's run directory.
+setup() {
+    local name=$1 server=$2 server_opts=$3 route=$4
+    wanted "$name" || return 0
+    local dir="$work/$name" config="$work/boshd-$name.toml"
+    echo "# set-up $name"
     local ready
+    server_stop=("$REPO_ROOT/scripts/$server" stop --dir "$dir")
     # shellcheck disable=SC2086  # options are word lists on purpose
-    if ! ready=$("$REPO_ROOT/scripts/prosody" start --dir "$dir" --c2s-port 0 $prosody_opts); then
-        echo "not ok - $name: Prosody did not start"
+    if ! ready=$("$REPO_ROOT/scripts/$server" start --dir "$dir" --c2s-port 0 $server_opts); then
+        echo "not ok - $name: $server did not start"
         failed=$((failed + 1))
         return
     fi
@@ -93,42 +133,68 @@ host = "127.0.0.1"
 port = $c2s_port
 ${route//@DIR@/$dir}
 TOML
-    if ! start_boshd "$config"; then
+    if start_boshd "$config"; then
+        local url="http://127.0.0.1:$boshd_port/http-bind" before=$failed
+        # --expect-features: what browser clients such as Converse.js expect
+        # of the server (blocking, carbons, ping, stream management).
+        pair "$name" strophe node "$HERE/chat.mjs" --url "$url" --domain localhost \
+            --messages 50 --timeout 60 \
+            --expect-features urn:xmpp:blocking,urn:xmpp:carbons:2,urn:xmpp:ping,urn:xmpp:sm:3
+        # StanzaJS on boshd's defaults (session.max_hold = 1): each message
+        # must arrive within 5 s, far below `wait`.
+        pair "$name" stanza node "$HERE/stanza-chat.mjs" --url "$url" \
+            --domain localhost --messages 20 --max-latency 5 --timeout 60
+        pair "$name" converse node "$HERE/converse-chat.mjs" --url "$url" \
+            --domain localhost --messages 20 --timeout 60
+        # The operator's check, as the README shows it.
+        pair "$name" bosh-client "$REPO_ROOT/scripts/bosh-client" live --url "$url" \
+            --domain localhost --user alice --password alice-pw
+        if ((failed > before)); then
+            echo "# boshd log ($name):"
+            sed 's/^/#   /' "$config.log" | tail -40
+        fi
+        stop_pid "$boshd_pid" 5
+        boshd_pid=""
+    else
         failed=$((failed + 1))
-        "$REPO_ROOT/scripts/prosody" stop --dir "$dir" >/dev/null 2>&1
-        return
     fi
-    local url="http://127.0.0.1:$boshd_port/http-bind" before=$failed
-    # --expect-features: what browser clients such as Converse.js expect of
-    # the quick start's Prosody (blocking, carbons, ping, stream management).
-    count "$name" chat.mjs "$(node "$HERE/chat.mjs" --url "$url" --domain localhost \
-        --messages 50 --timeout 60 \
-        --expect-features urn:xmpp:blocking,urn:xmpp:carbons:2,urn:xmpp:ping,urn:xmpp:sm:3 2>&1)"
-    # The operator's check, as the README shows it: bosh-client's live scenarios.
-    # StanzaJS on boshd's defaults (session.max_hold = 1): each message
-    # must arrive within 5 s, far below `wait`.
-    count "$name" stanza-chat.mjs "$(node "$HERE/stanza-chat.mjs" --url "$url" \
-        --domain localhost --messages 20 --max-latency 5 --timeout 60 2>&1)"
-    count "$name" bosh-client "$("$REPO_ROOT/scripts/bosh-client" live --url "$url" \
-        --domain localhost --user alice --password alice-pw 2>&1)"
-    if ((failed > before)); then
-        echo "# boshd log ($name):"
-        sed 's/^/#   /' "$config.log" | tail -40
-    fi
-    stop_pid "$boshd_pid" 5
-    boshd_pid=""
-    "$REPO_ROOT/scripts/prosody" stop --dir "$dir" >/dev/null 2>&1
+    "${server_stop[@]}" >/dev/null 2>&1
+    server_stop=()
 }
 
-if [[ ! -d $HERE/node_modules/strophe.js ]]; then
-    (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# print_matrix: the pairs run, as a table of comments.
+print_matrix() {
+    ((${#matrix[@]})) || return 0
+    echo "# interop matrix (checks passed/failed, seconds):"
+    printf '#   %-18s %-12s %s\n' set-up client result
+    local row server client p f s
+    for row in "${matrix[@]}"; do
+        read -r server client p f s <<<"$row"
+        printf '#   %-18s %-12s %s\n' "$server" "$client" \
+            "$( ((f == 0)) && echo pass || echo FAIL ) ($p/$f, $s s)"
+    done
+}
 
-scenario plain "" 'tls = "none"'
-scenario starttls "--tls-required" 'tls = "starttls"
+# npm ci again only when the lock file is newer than what it installed.
+if [[ ! -e $HERE/node_modules/.package-lock.json \
+    || $HERE/package-lock.json -nt $HERE/node_modules/.package-lock.json ]]; then
+    (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+        || { echo "not ok - npm ci in tests/e2e failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+node "$HERE/fetch-converse.mjs" >/dev/null \
+    || { echo "not ok - fetching Converse.js failed"; echo "0 passed, 1 failed"; exit 1; }
+
+STARTTLS_ROUTE='tls = "starttls"
 tls_verify = true
 tls_server_name = "localhost"
 tls_ca_file = "@DIR@/localhost.crt"'
 
+setup prosody-plain prosody "" 'tls = "none"'
+setup prosody-starttls prosody "--tls-required" "$STARTTLS_ROUTE"
+setup ejabberd-plain ejabberd "" 'tls = "none"'
+setup ejabberd-starttls ejabberd "--tls-required" "$STARTTLS_ROUTE"
+setup ejabberd-fail2ban ejabberd "--tls-required --fail2ban" "$STARTTLS_ROUTE"
+
+print_matrix
 echo "$passed passed, $failed failed"
 ((failed == 0))
