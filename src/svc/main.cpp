@@ -1,7 +1,7 @@
 // boshd: a BOSH (XEP-0124, XEP-0206) connection manager.
 //
-//   boshd --config FILE          run
-//   boshd --config FILE --check-config
+//   boshd [--config FILE]          run (FILE defaults to SYSCONFDIR/boshd/boshd.toml)
+//   boshd [--config FILE] --check-config
 //
 // Exit codes follow sysexits(3): 64 usage, 78 configuration, 69 the listener
 // or another resource is unavailable, 70 an internal error.
@@ -20,16 +20,19 @@
 
 namespace {
 
+// Set by the build from meson's prefix and sysconfdir.
+constexpr std::string_view kDefaultConfig = BOSHD_DEFAULT_CONFIG;
+
 constexpr std::string_view kUsage =
-    "usage: boshd --config FILE [--check-config]\n"
+    "usage: boshd [--config FILE] [--check-config]\n"
     "       boshd --version | --help\n"
     "\n"
-    "  --config FILE    TOML configuration (see conf/boshd.toml)\n"
+    "  --config FILE    TOML configuration (default " BOSHD_DEFAULT_CONFIG ")\n"
     "  --check-config   validate the configuration and the files it names, and exit\n"
     "                   (0 valid, 78 invalid)\n";
 
 struct Options {
-    std::string config;
+    std::string config{kDefaultConfig};
     bool check_only = false;
 };
 
@@ -64,7 +67,7 @@ int main(int argc, char** argv) {
         }
     }
     if (opts.config.empty()) {
-        return usage_error("--config FILE is required");
+        return usage_error("--config needs a file name");
     }
 
     boshd::svc::Config config;
