@@ -50,6 +50,7 @@ void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
                 by_link_.erase(e.link);
             },
             [&](const TimerDue&) { on_timer(ctx); },
+            [&](const Drain&) { on_drain(ctx); },
             [&](const Shutdown&) { on_shutdown(ctx); },
         },
         event);
@@ -129,7 +130,7 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     const auto refuse = [&](Condition c, std::string_view reason) {
         reject(id, c, reason, a.ver ? 200 : legacy_http_status(c), ctx);
     };
-    if (shutting_down_) {
+    if (stopping_) {
         return refuse(Condition::SystemShutdown, "shutting down"); // C124-17.2-14
     }
     if (!a.rid) {
@@ -263,16 +264,27 @@ void Engine::on_timer(Context& ctx) {
     }
 }
 
+void Engine::on_drain(Context& ctx) {
+    stopping_ = true;
+    for (auto id : all_sessions()) {
+        run(id, ctx, [&](Session& s) { s.drain(ctx); });
+    }
+}
+
 void Engine::on_shutdown(Context& ctx) {
-    shutting_down_ = true;
+    stopping_ = true;
+    for (auto id : all_sessions()) {
+        run(id, ctx, [&](Session& s) { s.shutdown(ctx); });
+    }
+}
+
+std::vector<SessionId> Engine::all_sessions() const {
     std::vector<SessionId> all;
     all.reserve(sessions_.size());
     for (const auto& [id, slot] : sessions_) {
         all.push_back(id);
     }
-    for (auto id : all) {
-        run(id, ctx, [&](Session& s) { s.shutdown(ctx); });
-    }
+    return all;
 }
 
 std::size_t Engine::live_session_count() const {

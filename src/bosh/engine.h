@@ -20,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace boshd::bosh {
 
@@ -56,7 +57,10 @@ private:
     void create_session(RequestId id, Request request, Context& ctx);
     void reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx);
     void on_timer(Context& ctx);
+    void on_drain(Context& ctx);
     void on_shutdown(Context& ctx);
+    // Every session's id, for events that visit them all (which may end some).
+    std::vector<SessionId> all_sessions() const;
     // Runs |handle| on session |id| (if it still exists), then settles it.
     template <typename F> void run(SessionId id, Context& ctx, F&& handle);
     // The same for the session that owns |link|.
@@ -73,8 +77,8 @@ private:
     IdIssuer ids_;
     const util::Logger& log_;
     Counters counters_;
-    Lifetimes lifetimes_; // reused for every session call
-    bool shutting_down_ = false;
+    Lifetimes lifetimes_;   // reused for every session call
+    bool stopping_ = false; // Drain or Shutdown came: no new session
 
     std::unordered_map<SessionId, Slot, IdHash> sessions_;
     std::unordered_map<std::string, SessionId> by_sid_;

@@ -69,11 +69,16 @@ struct BackendClosed {
 // Deadlines may have passed; the engine checks them against `now`.
 struct TimerDue {};
 
+// boshd is stopping, gently: new sessions are refused with system-shutdown
+// (C124-17.2-14) and every held request is answered now; live sessions go on
+// until they end or Shutdown comes.
+struct Drain {};
+
 // Graceful shutdown: answer everything with system-shutdown, refuse new
 // sessions, close every backend stream (C124-17.2-14).
 struct Shutdown {};
 
 using Event = std::variant<RequestArrived, RequestUnusable, RequestAborted, BackendConnected,
-                           BackendTlsReady, BackendData, BackendClosed, TimerDue, Shutdown>;
+                           BackendTlsReady, BackendData, BackendClosed, TimerDue, Drain, Shutdown>;
 
 } // namespace boshd::bosh

@@ -105,23 +105,21 @@ HttpFrontend::~HttpFrontend() {
     http_.reset(); // frees connections, and with them any request still queued
 }
 
-std::uint16_t HttpFrontend::listen() {
-    const int fd = open_listener(config_.listen_host, config_.listen_port);
-    bound_ = evhttp_accept_socket_with_handle(http_.get(), fd);
-    if (!bound_) {
+std::uint16_t HttpFrontend::serve(int fd) {
+    // A socket systemd passes is blocking unless its unit says NonBlocking=:
+    // accept() on it would stall the loop.
+    evutil_make_socket_nonblocking(fd);
+    evutil_make_socket_closeonexec(fd);
+    evhttp_bound_socket* bound = evhttp_accept_socket_with_handle(http_.get(), fd);
+    if (!bound) {
         ::close(fd);
-        throw ListenError("cannot listen on " + config_.listen_host + ":" +
-                          std::to_string(config_.listen_port) + ": libevent refused the socket");
+        throw ListenError("cannot serve the listening socket: libevent refused it");
     }
+    stop_listening();
+    bound_ = bound;
     evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound_),
                                 &HttpFrontend::on_accept_error);
-    sockaddr_storage addr{};
-    socklen_t len = sizeof(addr);
-    getsockname(evhttp_bound_socket_get_fd(bound_), reinterpret_cast<sockaddr*>(&addr), &len);
-    if (addr.ss_family == AF_INET6) {
-        return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-    }
-    return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    return local_port(fd);
 }
 
 // accept() failed with a non-retriable error (EMFILE, ENFILE, ENOBUFS,

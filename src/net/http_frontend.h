@@ -52,10 +52,12 @@ public:
     HttpFrontend(const HttpFrontend&) = delete;
     HttpFrontend& operator=(const HttpFrontend&) = delete;
 
-    // Binds the listener; returns the port (useful with port 0). Throws
-    // ListenError (net/listener.h), naming the address and why, when it
-    // cannot listen.
-    std::uint16_t listen();
+    // Accepts connections on |fd|, a listening socket (net/listener.h, or
+    // one systemd passed), whose ownership it takes; a socket it served
+    // before is closed once the new one serves (a reload that moves the
+    // listener). Returns the port (useful with port 0). Throws ListenError
+    // when libevent refuses the socket; |fd| is closed then.
+    std::uint16_t serve(int fd);
     // Stops accepting connections (graceful shutdown); held requests stay.
     void stop_listening();
 

@@ -56,4 +56,19 @@ int open_listener(const std::string& host, std::uint16_t port) {
     return fd;
 }
 
+std::uint16_t local_port(int fd) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        return 0;
+    }
+    if (addr.ss_family == AF_INET6) {
+        return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+    }
+    if (addr.ss_family == AF_INET) {
+        return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    }
+    return 0;
+}
+
 } // namespace boshd::net

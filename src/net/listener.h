@@ -19,4 +19,7 @@ public:
 // the reason.
 int open_listener(const std::string& host, std::uint16_t port);
 
+// The local port of socket |fd| (0 when it has none).
+std::uint16_t local_port(int fd);
+
 } // namespace boshd::net

@@ -29,11 +29,20 @@ struct LogConfig {
     bool operator==(const LogConfig&) const = default;
 };
 
+// [service]: the process as a system service.
+struct ServiceConfig {
+    // On SIGTERM, how long live sessions may go on before they are ended.
+    util::Seconds shutdown_grace{10};
+
+    bool operator==(const ServiceConfig&) const = default;
+};
+
 struct Config {
     HttpConfig http;
     bosh::Limits limits; // [session] and [backend]
     std::vector<bosh::Route> routes;
     LogConfig log;
+    ServiceConfig service;
 
     bool operator==(const Config&) const = default;
 };

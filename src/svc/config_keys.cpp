@@ -272,11 +272,30 @@ constexpr auto kLogKeys = std::to_array<Key<Config>>({
               values::log_level),
 });
 
+constexpr auto kService = &Config::service;
+
+constexpr auto kServiceKeys = std::to_array<Key<Config>>({
+    integer_key("shutdown_grace",
+                {kInteger,
+                 "10",
+                 {},
+                 "Seconds live sessions may go on after SIGTERM. The drain refuses new sessions "
+                 "with `system-shutdown` at once (and the admin `/healthz` answers 503), answers "
+                 "every held request, then ends the sessions still open after this long with "
+                 "`system-shutdown` and `</stream:stream>` to the server. boshd exits as soon as "
+                 "the last session is gone; a second signal ends it at once. 0 ends every "
+                 "session at once.",
+                 "10 s lets a client finish what it is sending and a load balancer notice the "
+                 "drain, within systemd's default stop timeout."},
+                0, 3600, put<kService, &ServiceConfig::shutdown_grace>),
+});
+
 constexpr auto kSections = std::to_array<Section>({
     {"http", "the HTTP front end", {}, kHttpKeys},
     {"session", "BOSH session limits", {}, kSessionKeys},
     {"backend", "links to the XMPP server", {}, kBackendKeys},
     {"log", "logging", {}, kLogKeys},
+    {"service", "the process as a system service", {}, kServiceKeys},
 });
 
 constexpr auto kRouteKeys = std::to_array<Key<bosh::Route>>({

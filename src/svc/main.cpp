@@ -8,6 +8,7 @@
 #include "svc/config.h"
 #include "svc/log_sink.h"
 #include "svc/server.h"
+#include "svc/systemd.h"
 #include "util/log.h"
 #include "util/random.h"
 
@@ -99,7 +100,9 @@ int main(int argc, char** argv) {
         boshd::svc::Server server(config, log, random);
         std::uint16_t port = 0;
         try {
-            port = server.listen();
+            // Socket activation: serve what systemd passed instead of binding.
+            const auto passed = boshd::svc::systemd::take_passed_sockets(log);
+            port = server.listen(passed.bosh);
         } catch (const std::exception& e) {
             log.error("startup.failed", {{"reason", e.what()}});
             return EX_UNAVAILABLE;

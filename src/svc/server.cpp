@@ -2,6 +2,7 @@
 
 #include "net/clock.h"
 #include "net/compression.h"
+#include "net/listener.h"
 
 #include <csignal>
 #include <event2/dns.h>
@@ -13,9 +14,12 @@ namespace boshd::svc {
 namespace {
 
 // After the shutdown answers are out and every XMPP stream is closed, leave
-// the loop a moment to flush the last HTTP replies; never wait past the grace.
+// the loop a moment to flush the last HTTP replies; never wait for the
+// streams' closing handshakes longer than kCloseLimit.
 constexpr timeval kFlushDelay{0, 250 * 1000};
-constexpr timeval kShutdownGrace{5, 0};
+constexpr timeval kCloseLimit{5, 0};
+// How often systemd's STATUS= is brought up to date (when it changed).
+constexpr auto kStatusPeriod = std::chrono::seconds(5);
 
 timeval to_timeval(util::Duration d) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -75,6 +79,7 @@ Server::Server(const Config& config, const util::Logger& log, util::Random& rand
     }
     http_ = std::make_unique<net::HttpFrontend>(base_.get(), config.http, *this, log);
     timer_.reset(event_new(base_.get(), -1, 0, &Server::on_timer, this));
+    grace_timer_.reset(evtimer_new(base_.get(), &Server::on_grace_over, this));
     for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
         signals_.emplace_back(evsignal_new(base_.get(), sig, &Server::on_signal, this));
         evsignal_add(signals_.back().get(), nullptr);
@@ -98,12 +103,42 @@ Server::TlsContexts Server::load_tls(const Config& config) {
     return contexts;
 }
 
-std::uint16_t Server::listen() {
-    return http_->listen();
+std::uint16_t Server::listen(std::optional<int> passed) {
+    const int fd =
+        passed ? *passed : net::open_listener(config_.http.listen_host, config_.http.listen_port);
+    return http_->serve(fd);
 }
 
 void Server::run() {
+    if (notify_.enabled()) {
+        notify_.ready(engine_.session_count());
+        add_periodic(status_timer_, kStatusPeriod, &Server::on_status_due);
+        if (const auto period = notify_.watchdog_period()) {
+            add_periodic(watchdog_timer_, *period, &Server::on_watchdog_due);
+        }
+    }
     event_base_dispatch(base_.get());
+}
+
+void Server::add_periodic(net::EventPtr& timer, util::Duration period, event_callback_fn fn) {
+    timer.reset(event_new(base_.get(), -1, EV_PERSIST, fn, this));
+    const timeval tv = to_timeval(period);
+    evtimer_add(timer.get(), &tv);
+}
+
+void Server::on_status_due(int, short, void* self) noexcept {
+    auto* server = static_cast<Server*>(self);
+    const auto sessions = server->engine_.session_count();
+    if (sessions != server->status_sessions_) {
+        server->status_sessions_ = sessions;
+        server->notify_.status(sessions);
+    }
+}
+
+// Sent from the loop, so a loop that hangs stops it and systemd restarts
+// boshd (WatchdogSec=).
+void Server::on_watchdog_due(int, short, void* self) noexcept {
+    static_cast<Server*>(self)->notify_.watchdog();
 }
 
 void Server::on_bosh_request(bosh::RequestId id, std::string_view body) {
@@ -131,7 +166,7 @@ void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
 
 void Server::on_link_done(bosh::LinkId id) {
     if (dead_links_.bury_from(links_, id)) {
-        maybe_exit();
+        check_stopping();
     }
 }
 
@@ -158,6 +193,7 @@ void Server::dispatch(const bosh::Event& event) {
     }
     dispatching_ = false;
     arm_timer();
+    check_stopping();
 }
 
 void Server::apply(const bosh::Action& action) {
@@ -222,26 +258,56 @@ void Server::on_signal(int signal, short, void* self) noexcept {
                             {{"signal", "HUP"}, {"reason", "reload is not supported yet"}});
         return;
     }
-    if (server->shutting_down_) {
+    if (server->phase_ != Phase::Running) {
         server->log_.notice("shutdown.forced", {});
         event_base_loopbreak(server->base_.get());
         return;
     }
-    server->begin_shutdown(signal == SIGTERM ? "TERM" : "INT");
+    server->begin_drain(signal == SIGTERM ? "TERM" : "INT");
 }
 
-void Server::begin_shutdown(const char* why) {
-    shutting_down_ = true;
-    log_.notice("shutdown.begin", {{"signal", why}, {"sessions", engine_.live_session_count()}});
+void Server::begin_drain(const char* signal) {
+    phase_ = Phase::Draining;
+    notify_.stopping();
+    const auto grace = config_.service.shutdown_grace;
+    log_.notice("shutdown.begin", {{"signal", signal},
+                                   {"sessions", engine_.live_session_count()},
+                                   {"grace", static_cast<std::int64_t>(grace.count())}});
+    if (grace.count() == 0) {
+        return end_sessions();
+    }
+    // New sessions get system-shutdown (C124-17.2-14), held requests their
+    // answer; the listener stays open so that live sessions go on.
+    dispatch(bosh::Drain{});
+    if (phase_ == Phase::Draining) { // not already over: no session was live
+        const timeval tv = to_timeval(grace);
+        evtimer_add(grace_timer_.get(), &tv);
+    }
+}
+
+void Server::on_grace_over(int, short, void* self) noexcept {
+    static_cast<Server*>(self)->end_sessions();
+}
+
+void Server::end_sessions() {
+    if (phase_ == Phase::Ending) {
+        return;
+    }
+    phase_ = Phase::Ending;
+    evtimer_del(grace_timer_.get());
+    log_.notice("shutdown.end", {{"sessions", engine_.live_session_count()}});
     http_->stop_listening();
-    // C124-17.2-14: every session ends with system-shutdown.
+    // C124-17.2-14: every session still open ends with system-shutdown.
     dispatch(bosh::Shutdown{});
-    event_base_loopexit(base_.get(), &kShutdownGrace);
-    maybe_exit();
+    event_base_loopexit(base_.get(), &kCloseLimit);
+    check_stopping();
 }
 
-void Server::maybe_exit() {
-    if (shutting_down_ && links_.empty()) {
+void Server::check_stopping() {
+    if (phase_ == Phase::Draining && engine_.live_session_count() == 0) {
+        end_sessions();
+    } else if (phase_ == Phase::Ending && links_.empty() && !exiting_) {
+        exiting_ = true;
         event_base_loopexit(base_.get(), &kFlushDelay);
     }
 }

@@ -10,6 +10,7 @@
 #include "net/http_frontend.h"
 #include "net/tls_client.h"
 #include "svc/config.h"
+#include "svc/systemd.h"
 #include "util/log.h"
 #include "util/random.h"
 
@@ -17,6 +18,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,10 +41,13 @@ public:
     using TlsContexts = std::map<std::string, std::unique_ptr<net::TlsClientContext>>;
     static TlsContexts load_tls(const Config& config);
 
-    // Binds the HTTP listener and returns its port. Throws on failure.
-    std::uint16_t listen();
-    // Runs until SIGTERM or SIGINT has been handled: every held request is
-    // answered with system-shutdown and every XMPP stream closed first.
+    // Serves |passed| (a listening socket systemd handed over) or else binds
+    // [http] listen; returns the port. Throws net::ListenError on failure.
+    std::uint16_t listen(std::optional<int> passed);
+    // Runs until the drain that SIGTERM or SIGINT starts is over (or a
+    // second signal cuts it short): new sessions are refused at once, live
+    // ones get service.shutdown_grace seconds, then every one still open is
+    // ended with system-shutdown and its XMPP streams closed.
     void run();
 
 private:
@@ -62,11 +67,18 @@ private:
     void open_link(const bosh::OpenBackend& open);
     net::BackendLink* link(bosh::LinkId id);
     void arm_timer();
-    void begin_shutdown(const char* why);
-    void maybe_exit();
+    // Stopping: Running -> Draining (begin_drain) -> Ending (end_sessions)
+    // -> the loop exits once every link is closed (check_stopping).
+    void begin_drain(const char* signal);
+    void end_sessions();
+    void check_stopping();
+    void add_periodic(net::EventPtr& timer, util::Duration period, event_callback_fn fn);
 
     static void on_timer(int, short, void* self) noexcept;
     static void on_signal(int signal, short, void* self) noexcept;
+    static void on_grace_over(int, short, void* self) noexcept;
+    static void on_status_due(int, short, void* self) noexcept;
+    static void on_watchdog_due(int, short, void* self) noexcept;
 
     struct QueuedEvent {
         bosh::Event event;
@@ -84,10 +96,17 @@ private:
     net::Graveyard<net::BackendLink> dead_links_; // links that reported their end
     net::EventPtr timer_;
     std::vector<net::EventPtr> signals_;
+    systemd::Notifier notify_;
+    net::EventPtr grace_timer_;
+    net::EventPtr status_timer_;
+    net::EventPtr watchdog_timer_;
+    std::size_t status_sessions_ = 0; // the session count systemd was last told
     bosh::Actions actions_;
     bool dispatching_ = false;
     std::deque<QueuedEvent> queued_;
-    bool shutting_down_ = false;
+    enum class Phase { Running, Draining, Ending };
+    Phase phase_ = Phase::Running;
+    bool exiting_ = false; // the loop's exit is scheduled
 };
 
 } // namespace boshd::svc

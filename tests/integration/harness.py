@@ -146,9 +146,11 @@ class BoshTestCase(unittest.TestCase):
     def routes(self):
         return [route("example.com", self.xmpp.port)]
 
+    service = None
+
     def boshd_config(self):
         return make_config(self.routes(), http=self.http, session=self.session,
-                           backend=self.backend)
+                           backend=self.backend, service=self.service)
 
     def setUp(self):
         self.xmpp = FakeXmppServer(**self.fake_options()).start()
@@ -158,8 +160,8 @@ class BoshTestCase(unittest.TestCase):
         if self.start_boshd:
             self.boshd = self.launch(self.boshd_config())
 
-    def launch(self, config_text):
-        b = Boshd(config_text, BOSHD).start()
+    def launch(self, config_text, **boshd_options):
+        b = Boshd(config_text, BOSHD, **boshd_options).start()
         # Cleanups run last-in first-out: boshd stops (and is checked) before
         # the client sockets and the fake server go away.
         self.addCleanup(b.stop)

@@ -159,8 +159,17 @@ class CommandLineTest(unittest.TestCase):
         r = self.run_boshd("--config", path)
         self.assertEqual(r.returncode, 78, r.stderr)
 
-    def test_no_arguments_exits_64(self):
+    def test_no_arguments_reads_the_default_config(self):
+        # Without --config boshd reads SYSCONFDIR/boshd/boshd.toml, which a
+        # build tree has not installed: exit 78, naming that file.
         r = self.run_boshd()
+        self.assertEqual(r.returncode, 78, r.stderr)
+        self.assertRegex(r.stderr.decode(), r"/etc/boshd/boshd\.toml: cannot read: ")
+        usage = self.run_boshd("--help")
+        self.assertRegex(usage.stdout.decode(), r"default \S*/etc/boshd/boshd\.toml")
+
+    def test_config_without_a_file_name_exits_64(self):
+        r = self.run_boshd("--config=")
         self.assertEqual(r.returncode, 64, r.stderr)
 
     def test_unknown_argument_exits_64(self):

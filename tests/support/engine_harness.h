@@ -212,6 +212,7 @@ public:
     }
 
     void shutdown() { dispatch(bosh::Shutdown{}); }
+    void drain() { dispatch(bosh::Drain{}); }
     void advance_ms(int ms) { advance(std::chrono::milliseconds(ms)); }
 
     // A request of the current session with the next rid (or |rid|).

@@ -61,17 +61,21 @@ def route(domain, port, host="127.0.0.1", tls="none", **extra):
     return r
 
 
-def make_config(routes, http=None, session=None, backend=None, log_level="debug"):
+def make_config(routes, http=None, session=None, backend=None, log_level="debug", service=None):
     """TOML text. Defaults suited to tests: any free port, polling disabled
     (so that quick successive empty requests are not policy violations unless
-    a test asks for it), debug logging (tests synchronise on log lines)."""
+    a test asks for it), debug logging (tests synchronise on log lines), and
+    no drain on SIGTERM (shutdown_grace = 0: every session ends at once with
+    system-shutdown, so a stop takes no grace period unless a test asks)."""
     tables = {
         "http": {"listen": "127.0.0.1:0", "path": PATH},
         "session": {"polling": 0},
         "backend": {},
         "log": {"level": log_level},
+        "service": {"shutdown_grace": 0},
     }
-    for name, extra in (("http", http), ("session", session), ("backend", backend)):
+    for name, extra in (("http", http), ("session", session), ("backend", backend),
+                        ("service", service)):
         tables[name].update(extra or {})
     out = []
     for name, values in tables.items():
@@ -89,9 +93,13 @@ def make_config(routes, http=None, session=None, backend=None, log_level="debug"
 # the process
 
 class Boshd:
-    def __init__(self, config_text, binary, max_files=None):
+    def __init__(self, config_text, binary, max_files=None, env=None, listen_socket=None):
         self.binary = binary
         self.max_files = max_files  # RLIMIT_NOFILE for the process, when set
+        self.env = env              # extra environment variables
+        # A listening socket handed over as systemd's socket activation does:
+        # descriptor 3, LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES=bosh.
+        self.listen_socket = listen_socket
         self.dir = tempfile.mkdtemp(prefix="boshd-it-")
         self.config_path = os.path.join(self.dir, "boshd.toml")
         with open(self.config_path, "w") as f:
@@ -107,13 +115,26 @@ class Boshd:
 
     # ---- lifecycle
     def start(self, timeout=START_TIMEOUT):
-        limit = None
-        if self.max_files is not None:
-            n = self.max_files
-            limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))  # noqa: E731
+        max_files = self.max_files
+        passed = self.listen_socket.fileno() if self.listen_socket is not None else None
+
+        extra_env = self.env or {}
+
+        # In the child, before exec: the environment is set here rather than
+        # through Popen(env=...), because LISTEN_PID must be the child's pid.
+        def in_child():
+            os.environ.update(extra_env)
+            if max_files is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (max_files, max_files))
+            if passed is not None:
+                os.dup2(passed, 3)  # inheritable, unlike the original
+                os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()),
+                                  LISTEN_FDNAMES="bosh")
+
         self.proc = subprocess.Popen([self.binary, "--config", self.config_path],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, preexec_fn=limit)
+                                     stderr=subprocess.PIPE, preexec_fn=in_child,
+                                     pass_fds=(3,) if passed is not None else ())
         _live.add(self.proc)
         self._pumps = [threading.Thread(target=self._pump_stderr, daemon=True),
                        threading.Thread(target=self._pump_stdout, daemon=True)]

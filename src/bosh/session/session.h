@@ -68,6 +68,9 @@ public:
     void on_backend_data(LinkId link, std::string_view bytes, Context& ctx);
     void on_backend_closed(LinkId link, std::string_view reason, Context& ctx);
     void on_timer(Context& ctx);
+    // boshd is draining: every held request is answered now (with what is
+    // queued); the session goes on until it ends or shutdown() comes.
+    void drain(Context& ctx);
     void shutdown(Context& ctx);
 
     // Earliest time on_timer has something to do; nullopt when nothing is due.

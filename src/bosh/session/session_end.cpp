@@ -87,6 +87,20 @@ std::optional<util::TimePoint> Session::next_deadline() const {
     return t;
 }
 
+void Session::drain(Context& ctx) {
+    if (finished_ || terminal_) {
+        return;
+    }
+    const auto s = scope(ctx);
+    const auto& held = window_.held();
+    // A creation request still waits for the stream features: it is answered
+    // with them (or at its `wait`), as ever.
+    while (!held.empty() && !(held.front().creation && !streams_.first().negotiated)) {
+        replies_.answer_front(s, true);
+    }
+    update_idle(ctx);
+}
+
 void Session::shutdown(Context& ctx) {
     if (finished_) {
         return;

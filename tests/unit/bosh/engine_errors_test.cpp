@@ -327,6 +327,68 @@ TEST_SUITE("bosh/engine/errors") {
         CHECK(h.max_times_answered() <= 1);
     }
 
+    TEST_CASE("C124-17.2-14 drain: creation refused, held requests answered, sessions go on") {
+        EngineHarness h;
+        h.create_with({.hold = "2"});
+        const auto a1 = h.send();
+        const auto a2 = h.send();
+        h.server_send("<message from='a@example.com'><body>q</body></message>");
+        const auto a3 = h.send(); // a1 took the stanza
+        const auto a = h.current();
+        REQUIRE(h.answered(a1));
+        h.drain();
+        // Every held request is answered now, with nothing lost.
+        REQUIRE(h.answered(a2));
+        REQUIRE(h.answered(a3));
+        CHECK(Doc(h.body(a2)).attr("type").empty());
+        CHECK(Doc(h.body(a3)).attr("type").empty());
+        CHECK(h.engine.live_session_count() == 1);
+        // New sessions are refused.
+        const auto created = h.post(EngineHarness::creation_body({.rid = 9000}));
+        REQUIRE(h.answered(created));
+        CHECK(condition(h, created) == "system-shutdown");
+        CHECK(h.links_opened() == 1);
+        // The live session goes on: requests are held and stanzas flow.
+        h.use(a);
+        const auto b1 = h.send(msg("still here"));
+        CHECK(h.written(a.link).find("still here") != std::string::npos);
+        const auto b2 = h.send();
+        CHECK_FALSE(h.answered(b2));
+        h.server_send("<message from='a@example.com'><body>late</body></message>");
+        REQUIRE(h.answered(b1));
+        CHECK(h.body(b1).find("late") != std::string::npos);
+        // Then the shutdown ends it.
+        const auto b3 = h.send();
+        h.shutdown();
+        REQUIRE(h.answered(b3));
+        CHECK(condition(h, b3) == "system-shutdown");
+        CHECK(h.link_closed(a.link));
+        CHECK(h.engine.session_count() == 0);
+        CHECK(h.max_times_answered() <= 1);
+    }
+
+    TEST_CASE("C124-17.2-14 drain: a session that ends leaves none live") {
+        EngineHarness h;
+        h.create();
+        h.send();
+        h.drain();
+        CHECK(h.engine.live_session_count() == 1);
+        h.send(msg("bye"), "type='terminate'");
+        CHECK(h.engine.live_session_count() == 0);
+        CHECK(h.engine.session_count() == 0);
+    }
+
+    TEST_CASE("C124-17.2-14 drain keeps a creation request waiting for the stream features") {
+        EngineHarness h;
+        const auto id = h.post(EngineHarness::creation_body({}));
+        h.drain();
+        CHECK_FALSE(h.answered(id));
+        h.connect();
+        h.server_send(std::string(test::kServerHeader) + test::kFeatures);
+        REQUIRE(h.answered(id));
+        CHECK(h.body(id).find("stream:features") != std::string::npos);
+    }
+
     TEST_CASE("C124-17.2-14 shutdown of a session already failed counts it once") {
         EngineHarness h;
         h.create();
