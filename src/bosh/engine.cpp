@@ -18,6 +18,11 @@ Engine::Engine(const Limits& limits, RouteTable routes, util::Random& random,
                const util::Logger& log)
     : limits_(limits), routes_(std::move(routes)), ids_(random), log_(log) {}
 
+void Engine::reconfigure(const Limits& limits, RouteTable routes) {
+    limits_ = limits;
+    routes_ = std::move(routes);
+}
+
 void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
     Context ctx{now, out, counters_, log_, limits_, routes_, ids_, lifetimes_};
     std::visit(
@@ -114,7 +119,9 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
     }
     const SessionId id = found->second;
     run(id, ctx, [&](Session& s) {
-        if (!attrs) {
+        if (!s.ended() && !routes_.find(s.params().route->domain)) {
+            s.on_route_gone(r.id, ctx); // C124-17.2-05
+        } else if (!attrs) {
             s.on_bad_request(r.id, attrs.error(), ctx);
         } else if (!attrs->rid) {
             s.on_bad_request(r.id, "missing rid", ctx); // C124-6-09

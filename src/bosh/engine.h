@@ -36,6 +36,12 @@ public:
     // (which the caller empties and applies in order).
     void handle(const Event& event, util::TimePoint now, Actions& out);
 
+    // A reload: new limits and routes for what comes next. Live sessions
+    // keep what they negotiated (wait, hold, inactivity) and the route they
+    // were created under; one whose domain no longer has a route ends with
+    // host-gone on its next request (C124-17.2-05).
+    void reconfigure(const Limits& limits, RouteTable routes);
+
     // When TimerDue should next be delivered; nullopt while nothing is due.
     std::optional<util::TimePoint> next_deadline() const;
 

@@ -19,11 +19,12 @@ constexpr timeval kCloseTimeout{5, 0};
 
 } // namespace
 
-BackendLink::BackendLink(event_base* base, evdns_base* dns, const TlsClientContext* tls,
-                         bosh::LinkId id, std::shared_ptr<const bosh::Route> route,
-                         std::size_t max_queue, BackendHandler& handler)
-    : base_(base), dns_(dns), tls_(tls), id_(id), route_(std::move(route)), max_queue_(max_queue),
-      handler_(handler),
+BackendLink::BackendLink(event_base* base, evdns_base* dns,
+                         std::shared_ptr<const TlsClientContext> tls, bosh::LinkId id,
+                         std::shared_ptr<const bosh::Route> route, std::size_t max_queue,
+                         BackendHandler& handler)
+    : base_(base), dns_(dns), tls_(std::move(tls)), id_(id), route_(std::move(route)),
+      max_queue_(max_queue), handler_(handler),
       deferred_(event_new(base, -1, 0, &BackendLink::on_deferred_failure, this)) {}
 
 // TLS towards the server, direct here or STARTTLS in start_tls(), as the

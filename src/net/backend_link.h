@@ -32,11 +32,12 @@ public:
 
 class BackendLink {
 public:
-    // |tls| is required for routes with TLS and must outlive the link.
+    // |tls| is required for routes with TLS; the link keeps it alive (a
+    // reload may replace the route's context while the link is open).
     // |max_queue|: bytes that may wait for the server to read them; beyond it
     // the link fails (the server is not reading: session.max_server_queue).
-    BackendLink(event_base* base, evdns_base* dns, const TlsClientContext* tls, bosh::LinkId id,
-                std::shared_ptr<const bosh::Route> route, std::size_t max_queue,
+    BackendLink(event_base* base, evdns_base* dns, std::shared_ptr<const TlsClientContext> tls,
+                bosh::LinkId id, std::shared_ptr<const bosh::Route> route, std::size_t max_queue,
                 BackendHandler& handler);
 
     BackendLink(const BackendLink&) = delete;
@@ -66,7 +67,7 @@ private:
 
     event_base* base_;
     evdns_base* dns_;
-    const TlsClientContext* tls_;
+    std::shared_ptr<const TlsClientContext> tls_;
     bosh::LinkId id_;
     std::shared_ptr<const bosh::Route> route_;
     std::size_t max_queue_;

@@ -89,13 +89,22 @@ HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandl
                                                 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                                 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
                                                 EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-    evhttp_set_max_body_size(http_.get(),
-                             static_cast<ev_ssize_t>(config.max_body_size) * kTransportBodyFactor);
-    // Reading a request and idle keep-alive connections; never a held request,
-    // since evhttp does not read while we hold one.
-    evhttp_set_timeout(http_.get(), static_cast<int>(config.idle_timeout.count()));
+    apply_limits();
     evhttp_set_gencb(http_.get(), &HttpFrontend::on_request, this);
     frontends()[http_.get()] = this;
+}
+
+void HttpFrontend::reconfigure(const HttpConfig& config) {
+    config_ = config;
+    apply_limits();
+}
+
+void HttpFrontend::apply_limits() {
+    evhttp_set_max_body_size(http_.get(),
+                             static_cast<ev_ssize_t>(config_.max_body_size) * kTransportBodyFactor);
+    // Reading a request and idle keep-alive connections; never a held request,
+    // since evhttp does not read while we hold one.
+    evhttp_set_timeout(http_.get(), static_cast<int>(config_.idle_timeout.count()));
 }
 
 HttpFrontend::~HttpFrontend() {

@@ -60,6 +60,10 @@ public:
     std::uint16_t serve(int fd);
     // Stops accepting connections (graceful shutdown); held requests stay.
     void stop_listening();
+    // New settings (a reload) for the requests that arrive from now on:
+    // path, body limits, codings, CORS, idle timeout. The listen address is
+    // not read here: the caller serves a new socket for it.
+    void reconfigure(const HttpConfig& config);
 
     // Completes request |id| with |reply|, compressed when the request's
     // Accept-Encoding allows it (C124-5-07), except the answer to an unusable
@@ -69,6 +73,7 @@ public:
     std::size_t held() const { return held_.size(); }
 
 private:
+    void apply_limits();
     static void on_request(evhttp_request* req, void* self) noexcept;
     static void on_accept_error(evconnlistener* listener, void* http) noexcept;
     static HttpFrontend* frontend_of(evhttp* http);
@@ -93,7 +98,7 @@ private:
     void on_gone(bosh::RequestId id);
 
     event_base* base_;
-    const HttpConfig& config_;
+    HttpConfig config_;
     HttpHandler& handler_;
     const util::Logger& log_;
     EvHttpPtr http_;

@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
     boshd::util::Logger log(sink, config.log.level);
     boshd::util::CryptoRandom random;
     try {
-        boshd::svc::Server server(config, log, random);
+        boshd::svc::Server server(config, opts.config, log, random);
         std::uint16_t port = 0;
         try {
             // Socket activation: serve what systemd passed instead of binding.

@@ -50,6 +50,27 @@ bosh::Event own(const bosh::Event& event, std::string& storage) {
     return event;
 }
 
+void warn_unverified(const Config& config, const util::Logger& log) {
+    for (const auto& route : config.routes) {
+        if (route.tls != bosh::TlsMode::None && !route.tls_verify) {
+            log.warning("config.tls_verify_off", {{"domain", route.domain}});
+        }
+    }
+}
+
+// The domains routed by |a| and not by |b|, comma-separated, for the log.
+std::string domains_missing(const Config& a, const Config& b) {
+    std::string out;
+    for (const auto& route : a.routes) {
+        const bool kept = std::any_of(b.routes.begin(), b.routes.end(),
+                                      [&](const auto& r) { return r.domain == route.domain; });
+        if (!kept) {
+            out += (out.empty() ? "" : ",") + route.domain;
+        }
+    }
+    return out;
+}
+
 bosh::RouteTable route_table(const Config& config) {
     return bosh::RouteTable(config.routes);
 }
@@ -64,20 +85,17 @@ bosh::Limits engine_limits(const Config& config) {
 
 } // namespace
 
-Server::Server(const Config& config, const util::Logger& log, util::Random& random)
-    : config_(config), log_(log), base_(event_base_new()),
+Server::Server(Config config, std::string config_path, util::Logger& log, util::Random& random)
+    : config_(std::move(config)), config_path_(std::move(config_path)), log_(log),
+      base_(event_base_new()),
       dns_(base_ ? evdns_base_new(base_.get(), EVDNS_BASE_INITIALIZE_NAMESERVERS) : nullptr),
-      engine_(engine_limits(config), route_table(config), random, log), dead_links_(base_.get()) {
+      engine_(engine_limits(config_), route_table(config_), random, log), dead_links_(base_.get()) {
     if (!base_ || !dns_) {
         throw std::runtime_error("cannot create the event loop or the DNS resolver");
     }
-    tls_ = load_tls(config);
-    for (const auto& route : config.routes) {
-        if (route.tls != bosh::TlsMode::None && !route.tls_verify) {
-            log_.warning("config.tls_verify_off", {{"domain", route.domain}});
-        }
-    }
-    http_ = std::make_unique<net::HttpFrontend>(base_.get(), config.http, *this, log);
+    tls_ = load_tls(config_);
+    warn_unverified(config_, log_);
+    http_ = std::make_unique<net::HttpFrontend>(base_.get(), config_.http, *this, log);
     timer_.reset(event_new(base_.get(), -1, 0, &Server::on_timer, this));
     grace_timer_.reset(evtimer_new(base_.get(), &Server::on_grace_over, this));
     for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
@@ -97,13 +115,14 @@ Server::TlsContexts Server::load_tls(const Config& config) {
     TlsContexts contexts;
     for (const auto& route : config.routes) {
         if (route.tls != bosh::TlsMode::None) {
-            contexts.emplace(route.domain, std::make_unique<net::TlsClientContext>(route));
+            contexts.emplace(route.domain, std::make_shared<const net::TlsClientContext>(route));
         }
     }
     return contexts;
 }
 
 std::uint16_t Server::listen(std::optional<int> passed) {
+    listener_passed_ = passed.has_value();
     const int fd =
         passed ? *passed : net::open_listener(config_.http.listen_host, config_.http.listen_port);
     return http_->serve(fd);
@@ -217,9 +236,9 @@ void Server::apply(const bosh::Action& action) {
 }
 
 void Server::open_link(const bosh::OpenBackend& open) {
-    const net::TlsClientContext* tls = nullptr;
+    std::shared_ptr<const net::TlsClientContext> tls;
     if (auto it = tls_.find(open.route->domain); it != tls_.end()) {
-        tls = it->second.get();
+        tls = it->second;
     }
     auto [it, inserted] = links_.emplace(
         open.link,
@@ -252,10 +271,11 @@ void Server::on_timer(int, short, void* self) noexcept {
 void Server::on_signal(int signal, short, void* self) noexcept {
     auto* server = static_cast<Server*>(self);
     if (signal == SIGHUP) {
-        // Configuration reload arrives with the production-service work;
-        // until then SIGHUP must not kill a running CM.
-        server->log_.notice("signal.ignored",
-                            {{"signal", "HUP"}, {"reason", "reload is not supported yet"}});
+        if (server->phase_ == Phase::Running) {
+            server->reload();
+        } else {
+            server->log_.notice("signal.ignored", {{"signal", "HUP"}, {"reason", "stopping"}});
+        }
         return;
     }
     if (server->phase_ != Phase::Running) {
@@ -310,6 +330,49 @@ void Server::check_stopping() {
         exiting_ = true;
         event_base_loopexit(base_.get(), &kFlushDelay);
     }
+}
+
+void Server::reload() {
+    notify_.reloading();
+    log_.notice("config.reload", {{"config", config_path_}});
+    Config next;
+    TlsContexts tls;
+    int listen_fd = -1;
+    try {
+        next = load_config(config_path_);
+        tls = load_tls(next);
+        const bool moved = next.http.listen_host != config_.http.listen_host ||
+                           next.http.listen_port != config_.http.listen_port;
+        if (moved && !listener_passed_) {
+            // Bound before the old one closes: if it cannot be, nothing changes.
+            listen_fd = net::open_listener(next.http.listen_host, next.http.listen_port);
+        } else if (moved) {
+            log_.warning(
+                "config.listen_ignored",
+                {{"listen", next.http.listen_host + ":" + std::to_string(next.http.listen_port)},
+                 {"reason", "the listener is systemd's socket; change the .socket unit"}});
+        }
+    } catch (const std::exception& e) {
+        log_.error("config.reload_failed", {{"reason", e.what()}});
+        notify_.ready(engine_.session_count());
+        return;
+    }
+    const auto removed = domains_missing(config_, next);
+    const auto added = domains_missing(next, config_);
+    if (listen_fd >= 0) {
+        const auto port = http_->serve(listen_fd);
+        log_.notice("http.listening", {{"address", next.http.listen_host}, {"port", port}});
+    }
+    config_ = std::move(next);
+    tls_ = std::move(tls); // live links keep the contexts they use
+    warn_unverified(config_, log_);
+    http_->reconfigure(config_.http);
+    engine_.reconfigure(engine_limits(config_), route_table(config_));
+    log_.set_level(config_.log.level);
+    log_.notice("config.reloaded", {{"routes", config_.routes.size()},
+                                    {"added", added.empty() ? "-" : added},
+                                    {"removed", removed.empty() ? "-" : removed}});
+    notify_.ready(engine_.session_count());
 }
 
 } // namespace boshd::svc

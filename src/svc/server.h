@@ -27,9 +27,10 @@ namespace boshd::svc {
 
 class Server final : public net::HttpHandler, public net::BackendHandler {
 public:
-    // Throws std::runtime_error when an event loop, DNS resolver or TLS
-    // context cannot be set up.
-    Server(const Config& config, const util::Logger& log, util::Random& random);
+    // |config| was read from |config_path|, which SIGHUP reads again. Throws
+    // std::runtime_error when an event loop, DNS resolver or TLS context
+    // cannot be set up. |log|'s level follows the configuration.
+    Server(Config config, std::string config_path, util::Logger& log, util::Random& random);
     ~Server() override;
 
     Server(const Server&) = delete;
@@ -38,7 +39,7 @@ public:
     // The client TLS context of every route that uses TLS, by domain: what a
     // start loads, and --check-config too, so that both fail alike on a file
     // the configuration names (net::TlsFileError).
-    using TlsContexts = std::map<std::string, std::unique_ptr<net::TlsClientContext>>;
+    using TlsContexts = std::map<std::string, std::shared_ptr<const net::TlsClientContext>>;
     static TlsContexts load_tls(const Config& config);
 
     // Serves |passed| (a listening socket systemd handed over) or else binds
@@ -67,6 +68,10 @@ private:
     void open_link(const bosh::OpenBackend& open);
     net::BackendLink* link(bosh::LinkId id);
     void arm_timer();
+    // SIGHUP: re-reads the file. Everything is parsed, checked and opened
+    // (TLS files, a moved listener) before anything changes; a failure
+    // changes nothing and is logged.
+    void reload();
     // Stopping: Running -> Draining (begin_drain) -> Ending (end_sessions)
     // -> the loop exits once every link is closed (check_stopping).
     void begin_drain(const char* signal);
@@ -85,13 +90,15 @@ private:
         std::string bytes; // owns what the event's string_views point to
     };
 
-    const Config& config_;
-    const util::Logger& log_;
+    Config config_;
+    const std::string config_path_;
+    util::Logger& log_;
     net::EventBasePtr base_;
     net::EvDnsPtr dns_;
     bosh::Engine engine_;
     TlsContexts tls_; // by route domain
     std::unique_ptr<net::HttpFrontend> http_;
+    bool listener_passed_ = false; // systemd's socket: the unit decides the address
     std::unordered_map<bosh::LinkId, std::unique_ptr<net::BackendLink>, bosh::IdHash> links_;
     net::Graveyard<net::BackendLink> dead_links_; // links that reported their end
     net::EventPtr timer_;

@@ -111,10 +111,11 @@ class ShutdownTest(BoshTestCase):
         self.boshd.signal(signal.SIGTERM)
         self.assertEqual(self.boshd.wait_exit(), 0)
 
-    def test_sighup_does_not_kill(self):
+    def test_sighup_reloads_and_does_not_kill(self):
+        # The reload itself: test_service.ReloadTest.
         s, conn = self.open_session()
         self.boshd.signal(signal.SIGHUP)
-        self.boshd.wait_log("signal.ignored", timeout=2)
+        self.boshd.wait_log("config.reloaded", timeout=2)
         c, _ = s.send(message("after-hup"))
         conn.wait_data("after-hup")
         conn.push(message("x"))

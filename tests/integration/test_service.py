@@ -9,6 +9,8 @@ import tempfile
 import threading
 import time
 
+from boshclient.boshd import make_config, route
+from boshclient.fake_xmpp import FakeXmppServer
 from boshclient.httpclient import HttpClient
 from harness import PATH, BoshSession, BoshTestCase, message
 
@@ -61,6 +63,20 @@ class NotifySocket:
                 if left <= 0:
                     raise AssertionError("no %r within %.0f s; got %r" % (state, timeout,
                                                                            self.messages))
+                self.changed.wait(left)
+
+    def wait_count(self, state, n, timeout=5.0):
+        """Waits until |state| has come |n| times; returns every line so far."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                states = [line for m in self.messages for line in m]
+                if states.count(state) >= n:
+                    return states
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("%r not %d times within %.0f s; got %r"
+                                         % (state, n, timeout, states))
                 self.changed.wait(left)
 
     def states(self):
@@ -200,3 +216,130 @@ class SocketActivationTest(BoshTestCase):
         self.assertIsNone(r.xml().get("type"), r.body)
         self.assertTrue(r.xml().get("sid"))
         second.stop()
+
+
+class ReloadTest(BoshTestCase):
+    """SIGHUP re-reads the file: a changed limit, a route added and one
+    removed, a broken file, a moved listener."""
+
+    start_boshd = False
+
+    def setUp(self):
+        super().setUp()
+        self.other = FakeXmppServer().start()
+        self.addCleanup(self.other.stop)
+        self.notify = NotifySocket()
+        self.addCleanup(self.notify.close)
+        self.boshd = self.launch(self.config(), env={"NOTIFY_SOCKET": self.notify.path})
+        self.notify.wait_for("READY=1")
+
+    def config(self, routes=("example.com", "other.example"), session=None, http=None,
+               log_level="debug"):
+        ports = {"example.com": self.xmpp.port, "other.example": self.other.port,
+                 "third.example": self.other.port}
+        return make_config([route(d, ports[d]) for d in routes], http=http, session=session,
+                           log_level=log_level)
+
+    def rewrite(self, text):
+        with open(self.boshd.config_path, "w") as f:
+            f.write(text)
+
+    def reload(self, text, event="config.reloaded", **fields):
+        before = self.boshd.count(event)
+        self.rewrite(text)
+        self.boshd.signal(signal.SIGHUP)
+        return self.boshd.wait_log(event, count=before + 1, **fields)[-1][1]  # its fields
+
+    def open_on(self, server, to, port=None):
+        before = len(server.conns)
+        s = BoshSession(port or self.boshd.port, to=to)
+        self._sessions.append(s)
+        s.create(wait=30)
+        return s, server.wait_connection(before)
+
+    def test_live_sessions_go_on_a_removed_route_gets_host_gone_new_limits_apply(self):
+        a, a_conn = self.open_on(self.xmpp, "example.com")
+        b, b_conn = self.open_on(self.other, "other.example")
+        self.assertEqual(a.creation.xml().get("wait"), "30")
+        a_held, _ = a.send()
+        self.reload(self.config(routes=("example.com", "third.example"),
+                                session={"max_wait": 20}),
+                    added="third.example", removed="other.example", routes="2")
+        # RELOADING=1 (with MONOTONIC_USEC), then READY=1 again.
+        reloading = self.notify.wait_for("RELOADING=1")
+        self.assertTrue(any(line.startswith("MONOTONIC_USEC=") for line in reloading))
+        states = self.notify.wait_count("READY=1", 2)
+        self.assertLess(states.index("RELOADING=1"), len(states) - 1 - states[::-1].index("READY=1"))
+        # The session on a kept route goes on, with what it negotiated.
+        c, _ = a.send(message("after-reload"))
+        a_conn.wait_data("after-reload")
+        self.assertEmptyBody(a_held.read_response(timeout=5))  # hold = 1: c took its place
+        a_conn.push(message("answer"))
+        self.assertHasStanza(c.read_response(timeout=5), "message")
+        # The removed route's session ends with host-gone on its next request.
+        r = b.request(message("too-late"))
+        self.assertTerminate(r, "host-gone")
+        b_conn.wait_stream_closed()
+        self.assertNotIn(b"too-late", bytes(b_conn.data))
+        # New sessions: the new limit, the added route, not the removed one.
+        n, _ = self.open_on(self.other, "third.example")
+        self.assertEqual(n.creation.xml().get("wait"), "20")
+        gone = BoshSession(self.boshd.port, to="other.example")
+        self.assertTerminate(gone.conn().post(PATH, gone.creation_body()), "host-unknown")
+
+    def test_a_broken_file_changes_nothing(self):
+        a, a_conn = self.open_on(self.xmpp, "example.com")
+        broken = self.config(routes=("third.example",)).replace("[session]",
+                                                                 "[session]\nmax_wiat = 5")
+        line = self.reload(broken, event="config.reload_failed")
+        self.assertRegex(line["reason"], r"boshd\.toml:\d+:\d+: session\.max_wiat: unknown key")
+        self.notify.wait_for("READY=1")
+        # Nothing changed: the old routes serve, the new one does not.
+        c, _ = a.send(message("still-routed"))
+        a_conn.wait_data("still-routed")
+        self.open_on(self.other, "other.example")
+        third = BoshSession(self.boshd.port, to="third.example")
+        self.assertTerminate(third.conn().post(PATH, third.creation_body()), "host-unknown")
+
+    def test_a_moved_listener_is_bound_before_the_old_one_closes(self):
+        a, a_conn = self.open_on(self.xmpp, "example.com")
+        old_port = self.boshd.port
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            new_port = probe.getsockname()[1]
+        self.reload(self.config(http={"listen": "127.0.0.1:%d" % new_port}))
+        self.boshd.wait_log("http.listening", port=str(new_port))
+        self.open_on(self.xmpp, "example.com", port=new_port)
+        with self.assertRaises(OSError):
+            socket.create_connection(("127.0.0.1", old_port), timeout=2).close()
+        # The session made on the old listener goes on over a new connection.
+        c, _ = a.send(message("moved"), conn=HttpClient(new_port))
+        a_conn.wait_data("moved")
+
+    def test_a_listener_that_cannot_be_bound_refuses_the_whole_reload(self):
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        self.addCleanup(taken.close)
+        port = taken.getsockname()[1]
+        line = self.reload(self.config(routes=("third.example",),
+                                       http={"listen": "127.0.0.1:%d" % port}),
+                           event="config.reload_failed")
+        self.assertIn("address already in use", line["reason"].lower())
+        self.open_on(self.xmpp, "example.com")  # still on the old port, old routes
+
+    def test_the_log_level_follows_the_file(self):
+        self.reload(self.config(log_level="notice"))
+        before = self.boshd.count("http.request")
+        self.open_on(self.xmpp, "example.com")
+        self.reload(self.config(log_level="debug"))
+        self.assertEqual(self.boshd.count("http.request"), before)
+
+    def test_a_tls_file_that_cannot_be_read_refuses_the_reload(self):
+        missing = os.path.join(self.boshd.dir, "no-such-ca.pem")
+        text = self.config() + '[[route]]\ndomain = "third.example"\ntls = "starttls"\n' \
+            'tls_ca_file = "%s"\n' % missing
+        line = self.reload(text, event="config.reload_failed")
+        self.assertIn("no-such-ca.pem", line["reason"])
+        third = BoshSession(self.boshd.port, to="third.example")
+        self.assertTerminate(third.conn().post(PATH, third.creation_body()), "host-unknown")

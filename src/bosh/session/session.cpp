@@ -37,6 +37,13 @@ void Session::on_bad_request(RequestId id, std::string_view reason, Context& ctx
     fail_request(id, Condition::BadRequest, reason, ctx);
 }
 
+void Session::on_route_gone(RequestId id, Context& ctx) {
+    // C124-17.2-05: the domain is no longer serviced. What the client never
+    // got goes back to its senders as on any other end (C206-7).
+    fail_request(id, Condition::HostGone, "the route was removed by a reload", ctx);
+    update_idle(ctx);
+}
+
 void Session::update_idle(Context& ctx) {
     activity_.update(!window_.open(), ctx.now);
 }

@@ -61,6 +61,9 @@ public:
     void on_request(RequestId id, Request request, Context& ctx);
     // A request naming this session that is not a valid binding element.
     void on_bad_request(RequestId id, std::string_view reason, Context& ctx);
+    // A request came after a reload removed the route of the session's
+    // domain: it ends with host-gone (C124-17.2-05).
+    void on_route_gone(RequestId id, Context& ctx);
     void on_aborted(RequestId id, Context& ctx);
     // Events of the backend link |link|, one of this session's streams.
     void on_backend_connected(LinkId link, Context& ctx);

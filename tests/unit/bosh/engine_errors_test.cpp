@@ -389,6 +389,46 @@ TEST_SUITE("bosh/engine/errors") {
         CHECK(h.body(id).find("stream:features") != std::string::npos);
     }
 
+    TEST_CASE("C124-17.2-05 a reload that removes a domain's route: host-gone on the next "
+              "request, queued stanzas bounced") {
+        auto routes = EngineHarness::default_routes();
+        routes.push_back(routes.front());
+        routes.back().domain = "other.example";
+        EngineHarness h(EngineHarness::default_limits(), routes);
+        h.create_with({.hold = "2"});
+        const auto held = h.send();
+        const auto a = h.current();
+        h.create_with({.rid = 5000, .to = "other.example"});
+        const auto b = h.current();
+        // A reload keeps only other.example; example.com's session lives on
+        // until it sends something.
+        h.engine.reconfigure(EngineHarness::default_limits(), bosh::RouteTable({routes.back()}));
+        CHECK(h.engine.session_count() == 2);
+        CHECK_FALSE(h.answered(held));
+        h.use(a);
+        h.server_send("<message from='x@example.com' to='u@example.com/r' id='m1'>"
+                      "<body>queued</body></message>",
+                      a.link);
+        REQUIRE(h.answered(held)); // the held request took it
+        h.server_send("<iq type='get' from='x@example.com' to='u@example.com/r' id='q1'/>", a.link);
+        const auto next = h.send(msg("after reload"));
+        REQUIRE(h.answered(next));
+        CHECK(condition(h, next) == "host-gone");
+        CHECK(h.written(a.link).find("after reload") == std::string::npos);
+        // The iq nobody received is answered with an error to its sender.
+        CHECK(h.written(a.link).find("service-unavailable") != std::string::npos);
+        CHECK(h.link_closed(a.link));
+        // The session whose route is still there goes on.
+        h.use(b);
+        const auto ok = h.send(msg("fine"));
+        CHECK(h.written(b.link).find("fine") != std::string::npos);
+        CHECK_FALSE(h.link_closed(b.link));
+        (void)ok;
+        // A new session for the removed domain is refused.
+        const auto refused = h.post(EngineHarness::creation_body({.rid = 9000}));
+        CHECK(condition(h, refused) == "host-unknown");
+    }
+
     TEST_CASE("C124-17.2-14 shutdown of a session already failed counts it once") {
         EngineHarness h;
         h.create();
