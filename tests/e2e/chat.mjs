@@ -21,6 +21,7 @@
 import { randomBytes } from 'node:crypto';
 import { JSDOM } from 'jsdom';
 import { Strophe, $msg, $pres, $iq } from 'strophe.js';
+import * as lib from './lib.mjs';
 import { COMMON_OPTIONS, parseCommandLine, Report, usersOf } from './lib.mjs';
 
 // ---- command line ---------------------------------------------------------
@@ -241,57 +242,22 @@ class Client {
 // A random run id keeps bodies of this run apart from anything else.
 const runId = randomBytes(4).toString('hex');
 const messageId = (from, i) => `${from}-${runId}-${i}`;
-// The body exercises XML escaping and UTF-8 on the way through the CM.
-const messageBody = (from, to, i, n) => `${i}/${n} from ${from} to ${to} run=${runId} <&>"' é✓`;
+const messageBody = (from, to, i, n) => lib.messageBody(runId, from, to, i, n);
 
 // Verify what `rx` received from `tx`: exactly n messages, in order, once each,
-// bodies intact. Returns [ok, details].
+// bodies and ids intact. Returns [ok, "k/n", details].
 function verifyReceived(rx, tx, n) {
     const fromPeer = rx.received.filter((m) => m.from === tx.bare);
     const others = rx.received.length - fromPeer.length;
-    const problems = [];
-    const seen = new Map(); // index -> count
-    const order = [];
-    for (const m of fromPeer) {
-        const match = /^(\d+)\//.exec(m.body);
-        const idx = match ? Number(match[1]) : NaN;
-        if (!match || idx < 1 || idx > n || m.body !== messageBody(tx.name, rx.name, idx, n)) {
-            problems.push(`unexpected body: ${JSON.stringify(m.body)}`);
-            continue;
-        }
-        if (m.id !== messageId(tx.name, idx)) problems.push(`message ${idx} has id ${JSON.stringify(m.id)}`);
-        seen.set(idx, (seen.get(idx) ?? 0) + 1);
-        order.push(idx);
-    }
-    const missing = [];
-    const dups = [];
-    for (let i = 1; i <= n; i++) {
-        const c = seen.get(i) ?? 0;
-        if (c === 0) missing.push(i);
-        if (c > 1) dups.push(`${i}x${c}`);
-    }
-    const outOfOrder = [];
-    for (let k = 1; k < order.length; k++) {
-        if (order[k] <= order[k - 1]) outOfOrder.push(`${order[k - 1]} before ${order[k]}`);
-    }
-    if (missing.length) problems.push(`missing: ${summarize(missing)}`);
-    if (dups.length) problems.push(`duplicates: ${dups.slice(0, 20).join(', ')}`);
-    if (outOfOrder.length) problems.push(`out of order: ${outOfOrder.slice(0, 10).join('; ')}`);
-    if (others) problems.push(`also ${others} message(s) from other senders`);
-    if (problems.length && order.length) problems.push(`arrival order: ${order.join(',')}`);
-    return [problems.length === 0, `${seen.size}/${n}`, problems.join('\n')];
-}
-
-// Compress [1,2,3,7,9,10] into "1-3,7,9-10".
-function summarize(nums) {
-    const parts = [];
-    for (let i = 0; i < nums.length; ) {
-        let j = i;
-        while (j + 1 < nums.length && nums[j + 1] === nums[j] + 1) j++;
-        parts.push(i === j ? `${nums[i]}` : `${nums[i]}-${nums[j]}`);
-        i = j + 1;
-    }
-    return parts.join(',');
+    const r = lib.checkSequence(
+        fromPeer,
+        n,
+        (i) => messageBody(tx.name, rx.name, i, n),
+        (i) => messageId(tx.name, i),
+    );
+    if (others) r.problems.push(`also ${others} message(s) from other senders`);
+    if (r.problems.length && r.order.length) r.problems.push(`arrival order: ${r.order.join(',')}`);
+    return [r.problems.length === 0, r.count, r.problems.join('\n')];
 }
 
 // ---- the test ---------------------------------------------------------------

@@ -31,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { CONVERSE_VERSION, ensureConverse } from './fetch-converse.mjs';
+import * as lib from './lib.mjs';
 import { COMMON_OPTIONS, parseCommandLine, Report, usersOf } from './lib.mjs';
 
 // ---- command line ---------------------------------------------------------
@@ -384,53 +385,18 @@ class User {
 
 // ---- message bodies and their verification -------------------------------------
 
-// The body exercises XML escaping and UTF-8 on the way through the CM.
-const messageBody = (from, to, i, n) => `${i}/${n} from ${from} to ${to} run=${runId} <&>"' é✓`;
+const messageBody = (from, to, i, n) => lib.messageBody(runId, from, to, i, n);
 
 // Checks that |list| (bodies in the order seen) holds exactly messages 1..n
 // from tx to rx, in order, once each. Returns [ok, "k/n", problems].
 function verifyBodies(list, tx, rx, n) {
-    const problems = [];
-    const seen = new Map();
-    const order = [];
-    for (const body of list) {
-        const match = /^(\d+)\//.exec(body);
-        const idx = match ? Number(match[1]) : NaN;
-        if (!match || idx < 1 || idx > n || body !== messageBody(tx.name, rx.name, idx, n)) {
-            problems.push(`unexpected body: ${JSON.stringify(body)}`);
-            continue;
-        }
-        seen.set(idx, (seen.get(idx) ?? 0) + 1);
-        order.push(idx);
-    }
-    const missing = [];
-    const dups = [];
-    for (let i = 1; i <= n; i++) {
-        const c = seen.get(i) ?? 0;
-        if (c === 0) missing.push(i);
-        if (c > 1) dups.push(`${i}x${c}`);
-    }
-    const outOfOrder = [];
-    for (let k = 1; k < order.length; k++) {
-        if (order[k] <= order[k - 1]) outOfOrder.push(`${order[k - 1]} before ${order[k]}`);
-    }
-    if (missing.length) problems.push(`missing: ${summarize(missing)}`);
-    if (dups.length) problems.push(`duplicates: ${dups.slice(0, 20).join(', ')}`);
-    if (outOfOrder.length) problems.push(`out of order: ${outOfOrder.slice(0, 10).join('; ')}`);
-    if (problems.length && order.length) problems.push(`order seen: ${order.join(',')}`);
-    return [problems.length === 0, `${seen.size}/${n}`, problems.slice(0, 12).join('\n')];
-}
-
-// Compress [1,2,3,7,9,10] into "1-3,7,9-10".
-function summarize(nums) {
-    const parts = [];
-    for (let i = 0; i < nums.length; ) {
-        let j = i;
-        while (j + 1 < nums.length && nums[j + 1] === nums[j] + 1) j++;
-        parts.push(i === j ? `${nums[i]}` : `${nums[i]}-${nums[j]}`);
-        i = j + 1;
-    }
-    return parts.join(',');
+    const r = lib.checkSequence(
+        list.map((body) => ({ body })),
+        n,
+        (i) => messageBody(tx.name, rx.name, i, n),
+    );
+    if (r.problems.length && r.order.length) r.problems.push(`order seen: ${r.order.join(',')}`);
+    return [r.problems.length === 0, r.count, r.problems.slice(0, 12).join('\n')];
 }
 
 // ---- Chromium's processes -------------------------------------------------------

@@ -76,3 +76,55 @@ export class Report {
         console.log(`${this.passed} passed, ${this.failed} failed`);
     }
 }
+
+// The body of message i of n from |from| to |to| in run |runId|. It exercises
+// XML escaping and UTF-8 on the way through the CM.
+export const messageBody = (runId, from, to, i, n) =>
+    `${i}/${n} from ${from} to ${to} run=${runId} <&>"' é✓`;
+
+// Checks |received| (in arrival order, each {body, id}) against messages 1..n
+// whose bodies are bodyOf(i) (and ids idOf(i), when given): each exactly
+// once, in order, intact. Returns {ok, count: "k/n", problems, order}.
+export function checkSequence(received, n, bodyOf, idOf) {
+    const problems = [];
+    const seen = new Map(); // index -> count
+    const order = [];
+    for (const m of received) {
+        const match = /^(\d+)\//.exec(m.body);
+        const idx = match ? Number(match[1]) : NaN;
+        if (!match || idx < 1 || idx > n || m.body !== bodyOf(idx)) {
+            problems.push(`unexpected body: ${JSON.stringify(m.body)}`);
+            continue;
+        }
+        if (idOf && m.id !== idOf(idx)) problems.push(`message ${idx} has id ${JSON.stringify(m.id)}`);
+        seen.set(idx, (seen.get(idx) ?? 0) + 1);
+        order.push(idx);
+    }
+    const missing = [];
+    const dups = [];
+    for (let i = 1; i <= n; i++) {
+        const c = seen.get(i) ?? 0;
+        if (c === 0) missing.push(i);
+        if (c > 1) dups.push(`${i}x${c}`);
+    }
+    const outOfOrder = [];
+    for (let k = 1; k < order.length; k++) {
+        if (order[k] <= order[k - 1]) outOfOrder.push(`${order[k - 1]} before ${order[k]}`);
+    }
+    if (missing.length) problems.push(`missing: ${summarize(missing)}`);
+    if (dups.length) problems.push(`duplicates: ${dups.slice(0, 20).join(', ')}`);
+    if (outOfOrder.length) problems.push(`out of order: ${outOfOrder.slice(0, 10).join('; ')}`);
+    return { ok: problems.length === 0, count: `${seen.size}/${n}`, problems, order };
+}
+
+// Compresses [1,2,3,7,9,10] into "1-3,7,9-10".
+export function summarize(nums) {
+    const parts = [];
+    for (let i = 0; i < nums.length; ) {
+        let j = i;
+        while (j + 1 < nums.length && nums[j + 1] === nums[j] + 1) j++;
+        parts.push(i === j ? `${nums[i]}` : `${nums[i]}-${nums[j]}`);
+        i = j + 1;
+    }
+    return parts.join(',');
+}
