@@ -31,7 +31,7 @@ const USAGE = `usage: node chat.mjs --url URL --domain DOMAIN [--messages N]
        [--interval MS] [--expect-features NS,NS,...] [--verbose]`;
 
 function parseCli() {
-    const { values, num } = parseCommandLine(USAGE, {
+    const { values, url, num } = parseCommandLine(USAGE, {
         ...COMMON_OPTIONS,
         messages: { type: 'string', default: '50' },
         // Pause between two messages of one sender. Small but non-zero
@@ -41,13 +41,6 @@ function parseCli() {
         'expect-features': { type: 'string', default: '' },
         verbose: { type: 'boolean', default: false },
     });
-    let url;
-    try {
-        url = new URL(values.url);
-    } catch {
-        console.error(`--url is not a valid URL: ${values.url}`);
-        process.exit(2);
-    }
     return {
         url: url.href,
         origin: url.origin,

@@ -47,20 +47,13 @@ const USAGE = `usage: node converse-chat.mjs --url URL --domain DOMAIN [--messag
 const LOGLEVELS = ['debug', 'info', 'warn', 'error', 'fatal'];
 
 function parseCli() {
-    const { values, num } = parseCommandLine(USAGE, {
+    const { values, url, num } = parseCommandLine(USAGE, {
         ...COMMON_OPTIONS,
         messages: { type: 'string', default: '20' },
         chromium: { type: 'string', default: process.env.CHROMIUM || '/usr/bin/chromium' },
         loglevel: { type: 'string', default: 'warn' },
         verbose: { type: 'boolean', default: false },
     });
-    let url;
-    try {
-        url = new URL(values.url);
-    } catch {
-        console.error(`--url is not a valid URL: ${values.url}`);
-        process.exit(2);
-    }
     if (!LOGLEVELS.includes(values.loglevel)) {
         console.error(`--loglevel must be one of ${LOGLEVELS.join(', ')}\n${USAGE}`);
         process.exit(2);

@@ -22,8 +22,9 @@ export function usersOf(values) {
 
 // Parses process.argv against |options| (node:util parseArgs, strict) plus
 // --help. Exits 2 with |usage| on an unknown option, a missing --url or a bad
-// number; exits 0 after printing |usage| for --help. Returns the values and
-// num(name, min), which reads a numeric option the same way.
+// number or URL; exits 0 after printing |usage| for --help. Returns the
+// values, the parsed --url and num(name, min), which reads a numeric option
+// the same way.
 export function parseCommandLine(usage, options) {
     let values;
     try {
@@ -43,6 +44,13 @@ export function parseCommandLine(usage, options) {
         console.error(`--url is required\n${usage}`);
         process.exit(2);
     }
+    let url;
+    try {
+        url = new URL(values.url);
+    } catch {
+        console.error(`--url is not a valid URL: ${values.url}`);
+        process.exit(2);
+    }
     const num = (name, min) => {
         const n = Number(values[name]);
         if (!Number.isFinite(n) || n < min) {
@@ -51,7 +59,7 @@ export function parseCommandLine(usage, options) {
         }
         return n;
     };
-    return { values, num };
+    return { values, url, num };
 }
 
 // One "ok - ..." / "not ok - ..." line per check (details after a failure,
