@@ -51,33 +51,31 @@ class NotifySocket:
         os.unlink(self.path)
         os.rmdir(self.dir)
 
-    def wait_for(self, state, timeout=5.0):
-        """Waits until a datagram holds the line |state|; returns its lines."""
+    def _wait(self, found, what, timeout):
+        """Waits until found(messages) gives something; returns it."""
         deadline = time.monotonic() + timeout
         with self.changed:
             while True:
-                for m in self.messages:
-                    if state in m:
-                        return m
+                result = found(self.messages)
+                if result:
+                    return result
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError("no %r within %.0f s; got %r" % (state, timeout,
+                    raise AssertionError("no %s within %.0f s; got %r" % (what, timeout,
                                                                            self.messages))
                 self.changed.wait(left)
 
+    def wait_for(self, state, timeout=5.0):
+        """Waits until a datagram holds the line |state|; returns its lines."""
+        return self._wait(lambda ms: next((m for m in ms if state in m), None),
+                          repr(state), timeout)
+
     def wait_count(self, state, n, timeout=5.0):
         """Waits until |state| has come |n| times; returns every line so far."""
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while True:
-                states = [line for m in self.messages for line in m]
-                if states.count(state) >= n:
-                    return states
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError("%r not %d times within %.0f s; got %r"
-                                         % (state, n, timeout, states))
-                self.changed.wait(left)
+        def found(ms):
+            states = [line for m in ms for line in m]
+            return states if states.count(state) >= n else None
+        return self._wait(found, "%d x %r" % (n, state), timeout)
 
     def states(self):
         """Every line received so far, in order."""
