@@ -83,16 +83,23 @@ class NotifySocket:
             return [line for m in self.messages for line in m]
 
 
+def start_drain(test):
+    """A session with a held request, then SIGTERM: the held request is
+    answered at once, empty. Returns (session, backend conn)."""
+    s, conn = test.open_session(wait=30)
+    held, _ = s.send()
+    test.wait_requests_seen(2)
+    test.boshd.signal(signal.SIGTERM)
+    test.assertEmptyBody(held.read_response(timeout=5))
+    return s, conn
+
+
 class DrainTest(BoshTestCase):
     service = {"shutdown_grace": 2}
 
     def test_C124_17_2_14_drain_refuses_new_sessions_and_ends_the_rest_after_the_grace(self):
-        s, conn = self.open_session(wait=30)
-        held, _ = s.send()
-        self.wait_requests_seen(2)
-        self.boshd.signal(signal.SIGTERM)
         # Every held request is answered at once...
-        self.assertEmptyBody(held.read_response(timeout=5))
+        s, conn = start_drain(self)
         self.boshd.wait_log("shutdown.begin", grace="2", sessions="1")
         # ...new sessions are refused...
         refused = BoshSession(self.boshd.port)
@@ -119,11 +126,7 @@ class DrainEndsEarlyTest(BoshTestCase):
     service = {"shutdown_grace": 60}
 
     def test_drain_exits_as_soon_as_the_last_session_is_gone(self):
-        s, conn = self.open_session(wait=30)
-        held, _ = s.send()
-        self.wait_requests_seen(2)
-        self.boshd.signal(signal.SIGTERM)
-        self.assertEmptyBody(held.read_response(timeout=5))
+        s, conn = start_drain(self)
         started = time.monotonic()
         r = s.request("<presence type='unavailable' xmlns='jabber:client'/>", type="terminate")
         self.assertEqual(r.xml().get("type"), "terminate")
