@@ -312,12 +312,13 @@ print(opts["buildtype"], str(opts["tests"]).lower())')"
     same "Depends names every runtime library package and adduser" "" "$missing"
     same "conffiles: /etc/boshd/boshd.toml" "/etc/boshd/boshd.toml" \
         "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)"
-    same "the .deb holds the binary, the config, 3 units, 2 compressed manual pages and copyright" \
+    same "the .deb holds the binary, the config, 3 units, 2 compressed manual pages, copyright and changelog" \
         "etc/boshd/boshd.toml
 $unitrel/boshd-admin.socket
 $unitrel/boshd.service
 $unitrel/boshd.socket
 usr/bin/boshd
+usr/share/doc/boshd/changelog.Debian.gz
 usr/share/doc/boshd/copyright
 usr/share/man/man5/boshd.toml.5.gz
 usr/share/man/man8/boshd.8.gz" \
@@ -334,8 +335,11 @@ usr/share/man/man8/boshd.8.gz" \
     fi
     same "the packaged units are the installed ones" "" \
         "$(diff -r "$stage/$unitrel" "$extract/$unitrel" 2>&1)"
-    same "md5sums lists every file and matches" "8" \
+    same "md5sums lists every file and matches" "9" \
         "$(cd "$extract" && md5sum --quiet -c DEBIAN/md5sums 2>&1 && wc -l <DEBIAN/md5sums)"
+    zcat "$extract/usr/share/doc/boshd/changelog.Debian.gz" >"$work/changelog.Debian"
+    same "changelog.Debian parses and names the package's version" "${version}-1" \
+        "$(dpkg-parsechangelog -l "$work/changelog.Debian" -S Version 2>&1)"
     if grep -q 'adduser --system --quiet --group --no-create-home --home /nonexistent' "$extract/DEBIAN/postinst" &&
         grep -q 'deb-systemd-helper enable boshd.service' "$extract/DEBIAN/postinst"; then
         ok "postinst creates the boshd system user and enables boshd.service"
