@@ -29,11 +29,22 @@ struct LogConfig {
     bool operator==(const LogConfig&) const = default;
 };
 
+// [admin]: the listener of GET /metrics, /healthz and the status page
+// (svc/admin.h). Off unless `listen` names an address.
+struct AdminConfig {
+    std::string listen_host; // empty: no admin listener
+    std::uint16_t listen_port = 0;
+
+    bool enabled() const { return !listen_host.empty(); }
+    bool operator==(const AdminConfig&) const = default;
+};
+
 struct Config {
     HttpConfig http;
     bosh::Limits limits; // [session] and [backend]
     std::vector<bosh::Route> routes;
     LogConfig log;
+    AdminConfig admin;
 
     bool operator==(const Config&) const = default;
 };

@@ -272,11 +272,26 @@ constexpr auto kLogKeys = std::to_array<Key<Config>>({
               values::log_level),
 });
 
+constexpr auto kAdminKeys = std::to_array<Key<Config>>({
+    value_key(
+        "listen",
+        {kString, R"("")", "`\"\"` (off) or `host:port`, port 0–65535",
+         "Address of the admin listener, a second HTTP listener apart from the BOSH one: "
+         "`GET /metrics` (Prometheus text format 0.0.4), `GET /healthz` (`ok`, or 503 while "
+         "boshd shuts down) and `GET /` (a status page: uptime, sessions, routes and the health "
+         "of their XMPP servers). Written like `http.listen`; `\"\"` means no admin listener.",
+         "Off, because it answers anyone who can reach it, without authentication: turn it on "
+         "on loopback (`\"127.0.0.1:5281\"`) or a private address only, never where the BOSH "
+         "clients are."},
+        values::admin_listen),
+});
+
 constexpr auto kSections = std::to_array<Section>({
     {"http", "the HTTP front end", {}, kHttpKeys},
     {"session", "BOSH session limits", {}, kSessionKeys},
     {"backend", "links to the XMPP server", {}, kBackendKeys},
     {"log", "logging", {}, kLogKeys},
+    {"admin", "metrics, health and status", {}, kAdminKeys},
 });
 
 constexpr auto kRouteKeys = std::to_array<Key<bosh::Route>>({
