@@ -63,7 +63,8 @@ bosh::Limits engine_limits(const Config& config) {
 Server::Server(const Config& config, const util::Logger& log, util::Random& random)
     : config_(config), log_(log), base_(event_base_new()),
       dns_(base_ ? evdns_base_new(base_.get(), EVDNS_BASE_INITIALIZE_NAMESERVERS) : nullptr),
-      engine_(engine_limits(config), route_table(config), random, log), dead_links_(base_.get()) {
+      engine_(engine_limits(config), route_table(config), random, log), dead_links_(base_.get()),
+      telemetry_(config.routes, net::monotonic_now()) {
     if (!base_ || !dns_) {
         throw std::runtime_error("cannot create the event loop or the DNS resolver");
     }
@@ -116,6 +117,9 @@ void Server::on_request_gone(bosh::RequestId id) {
     dispatch(bosh::RequestAborted{id});
 }
 void Server::on_backend_connected(bosh::LinkId link) {
+    if (const auto* l = this->link(link)) {
+        telemetry_.backend_connected(l->route().domain, net::monotonic_now());
+    }
     dispatch(bosh::BackendConnected{link});
 }
 void Server::on_backend_tls_ready(bosh::LinkId link) {
@@ -126,6 +130,9 @@ void Server::on_backend_data(bosh::LinkId link, std::string_view bytes) {
 }
 void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
     log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
+    if (const auto* l = this->link(link)) {
+        telemetry_.backend_failed(l->route().domain, reason, net::monotonic_now());
+    }
     dispatch(bosh::BackendClosed{link, reason});
 }
 
@@ -245,5 +252,17 @@ void Server::maybe_exit() {
         event_base_loopexit(base_.get(), &kFlushDelay);
     }
 }
+
+// --- metrics (svc/telemetry.h) ---
+
+void Server::on_http_request() {
+    ++telemetry_.http().requests;
+}
+
+void Server::on_response_sent(int status, std::chrono::microseconds elapsed, bool held) {
+    telemetry_.http().on_response(status, elapsed, held);
+}
+
+// --- end metrics ---
 
 } // namespace boshd::svc

@@ -10,6 +10,7 @@
 #include "net/http_frontend.h"
 #include "net/tls_client.h"
 #include "svc/config.h"
+#include "svc/telemetry.h"
 #include "util/log.h"
 #include "util/random.h"
 
@@ -50,6 +51,8 @@ private:
     void on_bosh_request(bosh::RequestId id, std::string_view body) override;
     void on_unusable_request(const bosh::RequestUnusable& request) override;
     void on_request_gone(bosh::RequestId id) override;
+    void on_http_request() override;
+    void on_response_sent(int status, std::chrono::microseconds elapsed, bool held) override;
     // net::BackendHandler
     void on_backend_connected(bosh::LinkId link) override;
     void on_backend_tls_ready(bosh::LinkId link) override;
@@ -88,6 +91,7 @@ private:
     bool dispatching_ = false;
     std::deque<QueuedEvent> queued_;
     bool shutting_down_ = false;
+    Telemetry telemetry_; // HTTP and backend counts (the engine keeps its own)
 };
 
 } // namespace boshd::svc
