@@ -98,8 +98,12 @@ int main(int argc, char** argv) {
     try {
         boshd::svc::Server server(config, log, random);
         std::uint16_t port = 0;
+        std::uint16_t admin_port = 0; // [admin]: 0 when off
         try {
             port = server.listen();
+            if (config.admin.enabled()) {
+                admin_port = server.listen_admin();
+            }
         } catch (const std::exception& e) {
             log.error("startup.failed", {{"reason", e.what()}});
             return EX_UNAVAILABLE;
@@ -108,8 +112,16 @@ int main(int argc, char** argv) {
                                        {"port", port},
                                        {"path", config.http.path},
                                        {"routes", config.routes.size()}});
-        // One machine-readable line for scripts and tests that start boshd on port 0.
+        if (config.admin.enabled()) {
+            log.notice("admin.listening",
+                       {{"address", config.admin.listen_host}, {"port", admin_port}});
+        }
+        // One machine-readable line for scripts and tests that start boshd on
+        // port 0; with [admin], a second one after it names the admin port.
         std::printf("READY port=%u\n", static_cast<unsigned>(port));
+        if (config.admin.enabled()) {
+            std::printf("ADMIN port=%u\n", static_cast<unsigned>(admin_port));
+        }
         std::fflush(stdout);
         server.run();
         log.notice("boshd.stopped", {});

@@ -2,6 +2,7 @@
 
 #include "net/clock.h"
 #include "net/compression.h"
+#include "net/listener.h"
 
 #include <csignal>
 #include <event2/dns.h>
@@ -84,6 +85,7 @@ Server::Server(const Config& config, const util::Logger& log, util::Random& rand
 
 Server::~Server() {
     // Links and requests go before the loop they are registered with.
+    admin_.reset();
     links_.clear();
     dead_links_.clear();
     http_.reset();
@@ -253,7 +255,7 @@ void Server::maybe_exit() {
     }
 }
 
-// --- metrics (svc/telemetry.h) ---
+// --- metrics and admin (svc/telemetry.h, svc/admin.h) ---
 
 void Server::on_http_request() {
     ++telemetry_.http().requests;
@@ -263,6 +265,33 @@ void Server::on_response_sent(int status, std::chrono::microseconds elapsed, boo
     telemetry_.http().on_response(status, elapsed, held);
 }
 
-// --- end metrics ---
+std::uint16_t Server::listen_admin() {
+    return start_admin(net::open_listener(config_.admin.listen_host, config_.admin.listen_port));
+}
+
+std::uint16_t Server::start_admin(int listen_fd) {
+    admin_ = std::make_unique<Admin>(base_.get(), listen_fd, *this, log_);
+    return admin_->port();
+}
+
+bool Server::draining() const {
+    return shutting_down_;
+}
+
+// O(number of metrics): the engine's counters are kept as it goes, and no
+// session is visited here.
+std::string Server::metrics() const {
+    return render_metrics(engine_.counters(), telemetry_, read_process_stats());
+}
+
+AdminStatus Server::status() const {
+    const auto& c = engine_.counters();
+    return AdminStatus{
+        draining(),
+        std::chrono::duration_cast<util::Duration>(net::monotonic_now() - telemetry_.started()),
+        c.sessions_active, c.requests_pending, telemetry_.routes()};
+}
+
+// --- end metrics and admin ---
 
 } // namespace boshd::svc

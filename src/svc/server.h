@@ -9,6 +9,7 @@
 #include "net/ev.h"
 #include "net/http_frontend.h"
 #include "net/tls_client.h"
+#include "svc/admin.h"
 #include "svc/config.h"
 #include "svc/telemetry.h"
 #include "util/log.h"
@@ -24,7 +25,7 @@
 
 namespace boshd::svc {
 
-class Server final : public net::HttpHandler, public net::BackendHandler {
+class Server final : public net::HttpHandler, public net::BackendHandler, public AdminSource {
 public:
     // Throws std::runtime_error when an event loop, DNS resolver or TLS
     // context cannot be set up.
@@ -45,6 +46,19 @@ public:
     // Runs until SIGTERM or SIGINT has been handled: every held request is
     // answered with system-shutdown and every XMPP stream closed first.
     void run();
+
+    // --- metrics and admin (svc/telemetry.h, svc/admin.h) ---
+    // Binds [admin] listen and serves /metrics, /healthz and / there; returns
+    // the port. Throws net::ListenError on failure.
+    std::uint16_t listen_admin();
+    // The same on an already listening socket (one passed by the service
+    // manager), which the admin listener takes over.
+    std::uint16_t start_admin(int listen_fd);
+    // AdminSource
+    bool draining() const override;
+    std::string metrics() const override;
+    AdminStatus status() const override;
+    // --- end metrics and admin ---
 
 private:
     // net::HttpHandler
@@ -91,7 +105,8 @@ private:
     bool dispatching_ = false;
     std::deque<QueuedEvent> queued_;
     bool shutting_down_ = false;
-    Telemetry telemetry_; // HTTP and backend counts (the engine keeps its own)
+    Telemetry telemetry_;          // HTTP and backend counts (the engine keeps its own)
+    std::unique_ptr<Admin> admin_; // the [admin] listener, when configured
 };
 
 } // namespace boshd::svc
