@@ -23,7 +23,7 @@ struct ChildSummary {
 
 struct ElementSummary {
     std::vector<ChildSummary> children; // the direct children, in order
-    std::string text;                  // character data directly inside the root
+    std::string text;                   // character data directly inside the root
 };
 
 // Parses |bytes|, one element with the namespace declarations it uses (a
