@@ -159,9 +159,16 @@ class CommandLineTest(unittest.TestCase):
         r = self.run_boshd("--config", path)
         self.assertEqual(r.returncode, 78, r.stderr)
 
-    def test_no_arguments_exits_64(self):
-        r = self.run_boshd()
+    def test_empty_config_name_exits_64(self):
+        r = self.run_boshd("--config=")
         self.assertEqual(r.returncode, 64, r.stderr)
+
+    def test_without_config_reads_the_default_file(self):
+        # SYSCONFDIR/boshd/boshd.toml (92b96b2); --check-config, so nothing
+        # starts whether or not that file exists here.
+        r = self.run_boshd("--check-config")
+        self.assertNotEqual(r.returncode, 64, r.stderr)
+        self.assertIn(b"/boshd/boshd.toml", r.stdout + r.stderr)
 
     def test_unknown_argument_exits_64(self):
         r = self.run_boshd("--frobnicate")
