@@ -3,6 +3,7 @@
 // status codes of §17.1.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace boshd::bosh {
@@ -22,6 +23,14 @@ enum class Condition {
     SystemShutdown,
     UndefinedCondition,
 };
+
+// How many conditions there are: arrays indexed by a Condition (Counters).
+inline constexpr std::size_t kConditionCount =
+    static_cast<std::size_t>(Condition::UndefinedCondition) + 1;
+
+inline constexpr std::size_t index_of(Condition c) {
+    return static_cast<std::size_t>(c);
+}
 
 std::string_view to_string(Condition c);
 

@@ -84,8 +84,7 @@ void Engine::reject(RequestId id, Condition c, std::string_view reason, int stat
     ctx.log.notice("request.rejected",
                    {{"req", value_of(id)}, {"condition", to_string(c)}, {"reason", reason}});
     ++counters_.requests_rejected;
-    ctx.emit<Respond>(id,
-                      make_reply(BodyBuilder().terminate(c).finish(), kDefaultContentType, status));
+    ctx.respond(id, make_reply(BodyBuilder().terminate(c).finish(), kDefaultContentType, status));
 }
 
 void Engine::on_request(const RequestArrived& r, Context& ctx) {

@@ -48,8 +48,8 @@ void Engine::on_unusable(const RequestUnusable& r, Context& ctx) {
                                         {"bytes", r.bytes}});
     ++counters_.requests;
     ++counters_.requests_rejected;
-    ctx.emit<Respond>(r.id, make_reply(BodyBuilder().terminate(v.condition).finish(),
-                                       kDefaultContentType, v.status));
+    ctx.respond(r.id, make_reply(BodyBuilder().terminate(v.condition).finish(), kDefaultContentType,
+                                 v.status));
 }
 
 } // namespace boshd::bosh

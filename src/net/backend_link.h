@@ -43,6 +43,9 @@ public:
     BackendLink(const BackendLink&) = delete;
     BackendLink& operator=(const BackendLink&) = delete;
 
+    // The route this link connects to (the metrics count per route domain).
+    const bosh::Route& route() const { return *route_; }
+
     void connect();
     void write(std::string_view bytes);
     // After <proceed/>: put TLS on the connection (RFC 6120 §5.4.3.3).

@@ -10,8 +10,10 @@
 
 namespace boshd::net {
 
-HeldRequest::HeldRequest(event_base* base, evhttp_request* req, bosh::RequestId id, GoneFn on_gone)
-    : req_(req), evcon_(evhttp_request_get_connection(req)), id_(id), on_gone_(std::move(on_gone)) {
+HeldRequest::HeldRequest(event_base* base, evhttp_request* req, bosh::RequestId id,
+                         util::TimePoint arrived, GoneFn on_gone)
+    : req_(req), evcon_(evhttp_request_get_connection(req)), id_(id), arrived_(arrived),
+      on_gone_(std::move(on_gone)) {
     if (!evcon_) {
         return;
     }

@@ -15,6 +15,7 @@
 
 #include "bosh/ids.h"
 #include "net/ev.h"
+#include "util/time.h"
 
 #include <functional>
 #include <string_view>
@@ -32,7 +33,9 @@ public:
     // connection) and, where the backend supports it, EV_CLOSED on the socket
     // (a client FIN is otherwise not noticed while a request is held, because
     // evhttp stops reading: 2.1.12 http.c, evhttp_handle_request).
-    HeldRequest(event_base* base, evhttp_request* req, bosh::RequestId id, GoneFn on_gone);
+    // |arrived|: when the front end had read the request (for the metrics).
+    HeldRequest(event_base* base, evhttp_request* req, bosh::RequestId id, util::TimePoint arrived,
+                GoneFn on_gone);
     ~HeldRequest();
 
     HeldRequest(const HeldRequest&) = delete;
@@ -40,6 +43,7 @@ public:
 
     bool alive() const { return req_ != nullptr; }
     bosh::RequestId id() const { return id_; }
+    util::TimePoint arrived() const { return arrived_; }
     evhttp_request* request() const { return req_; }
 
     // Sends |status| with |body| (Content-Length is set by evhttp; never
@@ -55,6 +59,7 @@ private:
     evhttp_request* req_;
     evhttp_connection* evcon_;
     bosh::RequestId id_;
+    util::TimePoint arrived_;
     GoneFn on_gone_;
     EventPtr closed_watch_;
 };

@@ -1,5 +1,6 @@
 #include "net/http_frontend.h"
 
+#include "net/clock.h"
 #include "net/listener.h"
 
 #include <cstring>
@@ -166,6 +167,8 @@ void HttpFrontend::on_request(evhttp_request* req, void* self) noexcept {
 }
 
 void HttpFrontend::handle(evhttp_request* req) {
+    arrival_ = monotonic_now();
+    handler_.on_http_request();
     const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
     const char* path = uri ? evhttp_uri_get_path(uri) : nullptr;
     if (!path || config_.path != path) {
@@ -220,14 +223,17 @@ void HttpFrontend::handle_post(evhttp_request* req) {
         log_.debug("http.request",
                    {{"req", bosh::value_of(id)}, {"peer", peer_of(req)}, {"bytes", body->size()}});
     }
+    arriving_ = id; // a reply given during the call is not a held one (sent())
     handler_.on_bosh_request(id, *body);
+    arriving_ = bosh::RequestId{0};
 }
 
 bosh::RequestId HttpFrontend::hold(evhttp_request* req, bool unusable) {
     const bosh::RequestId id{next_request_++};
     set_nodelay(req);
-    held_.emplace(id, std::make_unique<HeldRequest>(
-                          base_, req, id, [this](bosh::RequestId gone) { on_gone(gone); }));
+    held_.emplace(id,
+                  std::make_unique<HeldRequest>(base_, req, id, arrival_,
+                                                [this](bosh::RequestId gone) { on_gone(gone); }));
     if (unusable) {
         uncoded_.insert(id);
     }
@@ -241,7 +247,9 @@ void HttpFrontend::hand_over_unusable(evhttp_request* req, bosh::UnusableReason 
                                       std::size_t bytes, std::string_view detail) {
     const std::string peer = peer_of(req);
     const bosh::RequestId id = hold(req, true);
+    arriving_ = id;
     handler_.on_unusable_request(bosh::RequestUnusable{id, why, bytes, detail, peer});
+    arriving_ = bosh::RequestId{0};
 }
 
 void HttpFrontend::on_gone(bosh::RequestId id) {

@@ -13,7 +13,9 @@
 #include "net/held_request.h"
 #include "net/http_config.h"
 #include "util/log.h"
+#include "util/time.h"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,6 +43,19 @@ public:
     virtual void on_unusable_request(const bosh::RequestUnusable& request) = 0;
     // The client of a request not yet answered went away.
     virtual void on_request_gone(bosh::RequestId id) = 0;
+
+    // For the metrics; the front end counts and times, the handler keeps the
+    // numbers (net knows nothing of metrics). Requests evhttp refuses itself
+    // (malformed, or a body far over http.max_body_size) never reach either.
+    //
+    // A request reached the front end (any path, any method).
+    virtual void on_http_request() = 0;
+    // A reply with |status| was handed to evhttp: a BOSH reply or an
+    // immediate one (404, 405, CORS preflight, the GET info page). |elapsed|
+    // runs from the request's arrival (read in full) to now; |held| is false
+    // when the reply was given while the request's own arrival was being
+    // handled, true when it came later (a held or parked request).
+    virtual void on_response_sent(int status, std::chrono::microseconds elapsed, bool held) = 0;
 };
 
 class HttpFrontend {
@@ -96,6 +111,8 @@ private:
     // Returns true when the reply depends on the request's Origin.
     bool add_cors_headers(evhttp_request* req) const;
     void on_gone(bosh::RequestId id);
+    // Tells the handler that a reply with |status| went out.
+    void sent(int status, util::TimePoint arrived, bool held);
 
     event_base* base_;
     HttpConfig config_;
@@ -104,7 +121,9 @@ private:
     EvHttpPtr http_;
     evhttp_bound_socket* bound_ = nullptr;
     std::uint64_t next_request_ = 1;
-    std::string body_; // the request body being handed to the handler
+    util::TimePoint arrival_{};   // of the request being handled (handle())
+    bosh::RequestId arriving_{0}; // the request being handed to the handler; 0: none
+    std::string body_;            // the request body being handed to the handler
     std::unordered_map<bosh::RequestId, std::unique_ptr<HeldRequest>, bosh::IdHash> held_;
     // The held requests that were unusable: answered without a content
     // coding, as always. A set of its own, so that the map's nodes of every

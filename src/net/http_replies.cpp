@@ -1,5 +1,6 @@
 // HttpFrontend: writing replies. The status line, the headers every reply
 // carries (framing, caching, CORS), and the completion of held requests.
+#include "net/clock.h"
 #include "net/http_frontend.h"
 #include "util/ascii.h"
 
@@ -52,6 +53,7 @@ void HttpFrontend::respond(bosh::RequestId id, const bosh::Reply& reply) {
         add_common_headers(h.request(), reply.content_type, body.size(),
                            codable && config_.compress_min_size > 0);
         h.complete(reply.status, reason_phrase(reply.status), body);
+        sent(reply.status, h.arrived(), id != arriving_);
     }
     held_.erase(it);
 }
@@ -65,6 +67,13 @@ void HttpFrontend::reply_now(evhttp_request* req, int status, std::string_view r
         evbuffer_add(buf.get(), body.data(), body.size());
     }
     evhttp_send_reply(req, status, std::string(reason).c_str(), buf.get());
+    sent(status, arrival_, false);
+}
+
+void HttpFrontend::sent(int status, util::TimePoint arrived, bool held) {
+    handler_.on_response_sent(
+        status, std::chrono::duration_cast<std::chrono::microseconds>(monotonic_now() - arrived),
+        held);
 }
 
 void HttpFrontend::add_common_headers(evhttp_request* req, std::string_view content_type,

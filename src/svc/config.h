@@ -37,12 +37,23 @@ struct ServiceConfig {
     bool operator==(const ServiceConfig&) const = default;
 };
 
+// [admin]: the listener of GET /metrics, /healthz and the status page
+// (svc/admin.h). Off unless `listen` names an address.
+struct AdminConfig {
+    std::string listen_host; // empty: no admin listener
+    std::uint16_t listen_port = 0;
+
+    bool enabled() const { return !listen_host.empty(); }
+    bool operator==(const AdminConfig&) const = default;
+};
+
 struct Config {
     HttpConfig http;
     bosh::Limits limits; // [session] and [backend]
     std::vector<bosh::Route> routes;
     LogConfig log;
     ServiceConfig service;
+    AdminConfig admin;
 
     bool operator==(const Config&) const = default;
 };

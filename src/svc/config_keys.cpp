@@ -290,12 +290,29 @@ constexpr auto kServiceKeys = std::to_array<Key<Config>>({
                 0, 3600, put<kService, &ServiceConfig::shutdown_grace>),
 });
 
+constexpr auto kAdminKeys = std::to_array<Key<Config>>({
+    value_key(
+        "listen",
+        {kString, R"("")", "`\"\"` (off) or `host:port`, port 0–65535",
+         "Address of the admin listener, a second HTTP listener apart from the BOSH one: "
+         "`GET /metrics` (Prometheus text format 0.0.4), `GET /healthz` (`ok`, or 503 once "
+         "the drain has begun) and `GET /` (a status page: uptime, sessions, routes and the "
+         "health of their XMPP servers). Written like `http.listen`; `\"\"` means no admin "
+         "listener. A reload opens, moves or closes it; a socket systemd passes (named `admin`) "
+         "replaces it.",
+         "Off, because it answers anyone who can reach it, without authentication: turn it on "
+         "on loopback (`\"127.0.0.1:5281\"`) or a private address only, never where the BOSH "
+         "clients are."},
+        values::admin_listen),
+});
+
 constexpr auto kSections = std::to_array<Section>({
     {"http", "the HTTP front end", {}, kHttpKeys},
     {"session", "BOSH session limits", {}, kSessionKeys},
     {"backend", "links to the XMPP server", {}, kBackendKeys},
     {"log", "logging", {}, kLogKeys},
     {"service", "the process as a system service", {}, kServiceKeys},
+    {"admin", "metrics, health and status", {}, kAdminKeys},
 });
 
 constexpr auto kRouteKeys = std::to_array<Key<bosh::Route>>({

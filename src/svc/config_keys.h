@@ -60,7 +60,7 @@ struct Section {
     std::span<const Key<Config>> keys;
 };
 
-// [http], [session], [backend], [log], in the order the documentation shows.
+// [http], [session], [backend], [log], [admin], in the order the documentation shows.
 std::span<const Section> sections();
 
 // The keys of one [[route]] table, and what the documentation says of it.

@@ -76,6 +76,21 @@ void log_level(Config& c, const toml::node& node, const Ctx& ctx) {
     c.log.level = *level;
 }
 
+// "" turns the admin listener off; anything else is host:port, as http.listen.
+void admin_listen(Config& c, const toml::node& node, const Ctx& ctx) {
+    const auto& text = require_string(node, ctx);
+    if (text.empty()) {
+        c.admin = AdminConfig{};
+        return;
+    }
+    std::optional<std::uint32_t> port;
+    const auto reason = parse_host_port(text, true, 0, c.admin.listen_host, port);
+    if (!reason.empty()) {
+        ctx.fail(node, reason + R"( (or "" for no admin listener))");
+    }
+    c.admin.listen_port = static_cast<std::uint16_t>(*port);
+}
+
 void domain(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
     const auto& domain = require_string(node, ctx);
     if (!is_dns_name(domain)) {

@@ -29,6 +29,8 @@ void path(Config& c, const toml::node& node, const Ctx& ctx);
 void cors_origins(Config& c, const toml::node& node, const Ctx& ctx);
 // [log]
 void log_level(Config& c, const toml::node& node, const Ctx& ctx);
+// [admin]
+void admin_listen(Config& c, const toml::node& node, const Ctx& ctx);
 // [[route]]
 void domain(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void host(bosh::Route& r, const toml::node& node, const Ctx& ctx);

@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sysexits.h>
@@ -99,10 +100,12 @@ int main(int argc, char** argv) {
     try {
         boshd::svc::Server server(config, opts.config, log, random);
         std::uint16_t port = 0;
+        std::optional<std::uint16_t> admin_port; // [admin], or systemd's admin socket
         try {
             // Socket activation: serve what systemd passed instead of binding.
             const auto passed = boshd::svc::systemd::take_passed_sockets(log);
             port = server.listen(passed.bosh);
+            admin_port = server.listen_admin(passed.admin);
         } catch (const std::exception& e) {
             log.error("startup.failed", {{"reason", e.what()}});
             return EX_UNAVAILABLE;
@@ -111,8 +114,16 @@ int main(int argc, char** argv) {
                                        {"port", port},
                                        {"path", config.http.path},
                                        {"routes", config.routes.size()}});
-        // One machine-readable line for scripts and tests that start boshd on port 0.
+        if (admin_port) {
+            log.notice("admin.listening",
+                       {{"address", config.admin.listen_host}, {"port", *admin_port}});
+        }
+        // One machine-readable line for scripts and tests that start boshd on
+        // port 0; with [admin], a second one after it names the admin port.
         std::printf("READY port=%u\n", static_cast<unsigned>(port));
+        if (admin_port) {
+            std::printf("ADMIN port=%u\n", static_cast<unsigned>(*admin_port));
+        }
         std::fflush(stdout);
         server.run();
         log.notice("boshd.stopped", {});

@@ -8,6 +8,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <stdexcept>
+#include <unistd.h>
 
 namespace boshd::svc {
 
@@ -89,7 +90,8 @@ Server::Server(Config config, std::string config_path, util::Logger& log, util::
     : config_(std::move(config)), config_path_(std::move(config_path)), log_(log),
       base_(event_base_new()),
       dns_(base_ ? evdns_base_new(base_.get(), EVDNS_BASE_INITIALIZE_NAMESERVERS) : nullptr),
-      engine_(engine_limits(config_), route_table(config_), random, log), dead_links_(base_.get()) {
+      engine_(engine_limits(config_), route_table(config_), random, log), dead_links_(base_.get()),
+      telemetry_(config_.routes, net::monotonic_now()) {
     if (!base_ || !dns_) {
         throw std::runtime_error("cannot create the event loop or the DNS resolver");
     }
@@ -106,6 +108,7 @@ Server::Server(Config config, std::string config_path, util::Logger& log, util::
 
 Server::~Server() {
     // Links and requests go before the loop they are registered with.
+    admin_.reset();
     links_.clear();
     dead_links_.clear();
     http_.reset();
@@ -170,6 +173,9 @@ void Server::on_request_gone(bosh::RequestId id) {
     dispatch(bosh::RequestAborted{id});
 }
 void Server::on_backend_connected(bosh::LinkId link) {
+    if (const auto* l = this->link(link)) {
+        telemetry_.backend_connected(l->route().domain, net::monotonic_now());
+    }
     dispatch(bosh::BackendConnected{link});
 }
 void Server::on_backend_tls_ready(bosh::LinkId link) {
@@ -180,6 +186,9 @@ void Server::on_backend_data(bosh::LinkId link, std::string_view bytes) {
 }
 void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
     log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
+    if (const auto* l = this->link(link)) {
+        telemetry_.backend_failed(l->route().domain, reason, net::monotonic_now());
+    }
     dispatch(bosh::BackendClosed{link, reason});
 }
 
@@ -338,6 +347,7 @@ void Server::reload() {
     Config next;
     TlsContexts tls;
     int listen_fd = -1;
+    std::optional<int> admin_fd; // a new admin listener, bound
     try {
         next = load_config(config_path_);
         tls = load_tls(next);
@@ -352,7 +362,13 @@ void Server::reload() {
                 {{"listen", next.http.listen_host + ":" + std::to_string(next.http.listen_port)},
                  {"reason", "the listener is systemd's socket; change the .socket unit"}});
         }
+        if (next.admin != config_.admin && !admin_passed_ && next.admin.enabled()) {
+            admin_fd = net::open_listener(next.admin.listen_host, next.admin.listen_port);
+        }
     } catch (const std::exception& e) {
+        if (listen_fd >= 0) {
+            ::close(listen_fd);
+        }
         log_.error("config.reload_failed", {{"reason", e.what()}});
         notify_.ready(engine_.session_count());
         return;
@@ -363,8 +379,16 @@ void Server::reload() {
         const auto port = http_->serve(listen_fd);
         log_.notice("http.listening", {{"address", next.http.listen_host}, {"port", port}});
     }
+    if (admin_fd) {
+        const auto port = start_admin(*admin_fd);
+        log_.notice("admin.listening", {{"address", next.admin.listen_host}, {"port", port}});
+    } else if (!next.admin.enabled() && !admin_passed_ && admin_) {
+        admin_.reset();
+        log_.notice("admin.closed", {});
+    }
     config_ = std::move(next);
     tls_ = std::move(tls); // live links keep the contexts they use
+    telemetry_.set_routes(config_.routes);
     warn_unverified(config_, log_);
     http_->reconfigure(config_.http);
     engine_.reconfigure(engine_limits(config_), route_table(config_));
@@ -374,5 +398,51 @@ void Server::reload() {
                                     {"removed", removed.empty() ? "-" : removed}});
     notify_.ready(engine_.session_count());
 }
+
+// --- metrics and admin (svc/telemetry.h, svc/admin.h) ---
+
+void Server::on_http_request() {
+    ++telemetry_.http().requests;
+}
+
+void Server::on_response_sent(int status, std::chrono::microseconds elapsed, bool held) {
+    telemetry_.http().on_response(status, elapsed, held);
+}
+
+std::optional<std::uint16_t> Server::listen_admin(std::optional<int> passed) {
+    admin_passed_ = passed.has_value();
+    if (passed) {
+        return start_admin(*passed);
+    }
+    if (!config_.admin.enabled()) {
+        return std::nullopt;
+    }
+    return start_admin(net::open_listener(config_.admin.listen_host, config_.admin.listen_port));
+}
+
+std::uint16_t Server::start_admin(int listen_fd) {
+    admin_ = std::make_unique<Admin>(base_.get(), listen_fd, *this, log_);
+    return admin_->port();
+}
+
+bool Server::draining() const {
+    return phase_ != Phase::Running;
+}
+
+// O(number of metrics): the engine's counters are kept as it goes, and no
+// session is visited here.
+std::string Server::metrics() const {
+    return render_metrics(engine_.counters(), telemetry_, read_process_stats());
+}
+
+AdminStatus Server::status() const {
+    const auto& c = engine_.counters();
+    return AdminStatus{
+        draining(),
+        std::chrono::duration_cast<util::Duration>(net::monotonic_now() - telemetry_.started()),
+        c.sessions_active, c.requests_pending, telemetry_.routes()};
+}
+
+// --- end metrics and admin ---
 
 } // namespace boshd::svc

@@ -9,8 +9,10 @@
 #include "net/ev.h"
 #include "net/http_frontend.h"
 #include "net/tls_client.h"
+#include "svc/admin.h"
 #include "svc/config.h"
 #include "svc/systemd.h"
+#include "svc/telemetry.h"
 #include "util/log.h"
 #include "util/random.h"
 
@@ -25,7 +27,7 @@
 
 namespace boshd::svc {
 
-class Server final : public net::HttpHandler, public net::BackendHandler {
+class Server final : public net::HttpHandler, public net::BackendHandler, public AdminSource {
 public:
     // |config| was read from |config_path|, which SIGHUP reads again. Throws
     // std::runtime_error when an event loop, DNS resolver or TLS context
@@ -51,11 +53,24 @@ public:
     // ended with system-shutdown and its XMPP streams closed.
     void run();
 
+    // --- metrics and admin (svc/telemetry.h, svc/admin.h) ---
+    // Serves /metrics, /healthz and / on |passed| (systemd's "admin" socket)
+    // or else on [admin] listen, when set; returns the port, nullopt when
+    // there is no admin listener. Throws net::ListenError on failure.
+    std::optional<std::uint16_t> listen_admin(std::optional<int> passed);
+    // AdminSource
+    bool draining() const override;
+    std::string metrics() const override;
+    AdminStatus status() const override;
+    // --- end metrics and admin ---
+
 private:
     // net::HttpHandler
     void on_bosh_request(bosh::RequestId id, std::string_view body) override;
     void on_unusable_request(const bosh::RequestUnusable& request) override;
     void on_request_gone(bosh::RequestId id) override;
+    void on_http_request() override;
+    void on_response_sent(int status, std::chrono::microseconds elapsed, bool held) override;
     // net::BackendHandler
     void on_backend_connected(bosh::LinkId link) override;
     void on_backend_tls_ready(bosh::LinkId link) override;
@@ -72,6 +87,7 @@ private:
     // (TLS files, a moved listener) before anything changes; a failure
     // changes nothing and is logged.
     void reload();
+    std::uint16_t start_admin(int listen_fd);
     // Stopping: Running -> Draining (begin_drain) -> Ending (end_sessions)
     // -> the loop exits once every link is closed (check_stopping).
     void begin_drain(const char* signal);
@@ -113,7 +129,10 @@ private:
     std::deque<QueuedEvent> queued_;
     enum class Phase { Running, Draining, Ending };
     Phase phase_ = Phase::Running;
-    bool exiting_ = false; // the loop's exit is scheduled
+    bool exiting_ = false;         // the loop's exit is scheduled
+    Telemetry telemetry_;          // HTTP and backend counts (the engine keeps its own)
+    std::unique_ptr<Admin> admin_; // the [admin] listener, when configured
+    bool admin_passed_ = false;    // systemd's socket: the unit decides the address
 };
 
 } // namespace boshd::svc

@@ -6,7 +6,8 @@ make_config  config text for tests and corpus runs: listen on 127.0.0.1:0,
 Boshd        one boshd process with that config in a temporary directory;
              waits for the `READY port=N` line, collects stderr (log queries:
              count, wait_log), stops it with SIGTERM and checks exit code 0
-             and the absence of sanitizer reports.
+             and the absence of sanitizer reports. With an [admin] listener,
+             admin_port() reads the `ADMIN port=N` line printed after READY.
 
 Used by `bosh-client corpus --boshd` and by the integration suite
 (tests/integration/harness.py).
@@ -61,12 +62,14 @@ def route(domain, port, host="127.0.0.1", tls="none", **extra):
     return r
 
 
-def make_config(routes, http=None, session=None, backend=None, log_level="debug", service=None):
+def make_config(routes, http=None, session=None, backend=None, log_level="debug", service=None,
+                admin=None):
     """TOML text. Defaults suited to tests: any free port, polling disabled
     (so that quick successive empty requests are not policy violations unless
     a test asks for it), debug logging (tests synchronise on log lines), and
     no drain on SIGTERM (shutdown_grace = 0: every session ends at once with
-    system-shutdown, so a stop takes no grace period unless a test asks)."""
+    system-shutdown, so a stop takes no grace period unless a test asks).
+    |admin|: the [admin] table, e.g. {"listen": "127.0.0.1:0"}; none by default."""
     tables = {
         "http": {"listen": "127.0.0.1:0", "path": PATH},
         "session": {"polling": 0},
@@ -77,6 +80,8 @@ def make_config(routes, http=None, session=None, backend=None, log_level="debug"
     for name, extra in (("http", http), ("session", session), ("backend", backend),
                         ("service", service)):
         tables[name].update(extra or {})
+    if admin is not None:
+        tables["admin"] = dict(admin)
     out = []
     for name, values in tables.items():
         out.append("[%s]" % name)
@@ -108,6 +113,7 @@ class Boshd:
         self.proc = None
         self._pumps = []
         self.port = None
+        self._admin_port = None
         self.stdout_lines = queue.Queue()
         self._stderr = []
         self._lock = threading.Condition()
@@ -159,6 +165,25 @@ class Boshd:
             if m:
                 self.port = int(m.group(1))
                 return self
+
+    def admin_port(self, timeout=START_TIMEOUT):
+        """The admin listener's port, from the `ADMIN port=N` line boshd prints
+        after READY when [admin] listen is set."""
+        deadline = time.monotonic() + timeout
+        while self._admin_port is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("boshd printed no ADMIN line within %.0f s" % timeout)
+            try:
+                line = self.stdout_lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError("boshd closed stdout without an ADMIN line")
+            m = re.fullmatch(r"ADMIN port=(\d+)", line.strip())
+            if m:
+                self._admin_port = int(m.group(1))
+        return self._admin_port
 
     def _pump_stderr(self):
         for raw in self.proc.stderr:

@@ -204,6 +204,7 @@ ReplyPtr ReplyPath::terminal(const Scope& s, Condition c, bool with_payloads,
     if (with_payloads && s.streams.size() <= 1) {
         // C206-6-03: stanzas the server sent before its error come first.
         auto all = queue_.take_all();
+        s.ctx.counters.stanzas_to_client += all.size(); // the trailer is no stanza
         if (trailer) {
             all.push_back(*trailer);
         }

@@ -138,6 +138,7 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
                         make_reply(BodyBuilder().finish(), p_.content_type));
     ctx.log.info("session.terminated", {{"sid", p_.sid}, {"by", "client"}});
     ++ctx.counters.sessions_terminated;
+    ++ctx.counters.sessions_ended_by_client;
     finish(ctx); // the sid is dead, every stream closed (C124-13-03)
 }
 
@@ -147,6 +148,7 @@ void Session::fail_request(RequestId id, Condition c, std::string_view reason, C
                    {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
     ++ctx.counters.requests_rejected;
     ++ctx.counters.sessions_terminated;
+    ++ctx.counters.sessions_ended_by[index_of(c)];
     ctx.respond(id, replies_.terminal(scope(ctx), c, false));
     window_.drop(id, ctx.lifetimes);
     replies_.answer_all(scope(ctx), nullptr,
@@ -186,6 +188,7 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
         ++ctx.counters.backend_failures;
     }
     ++ctx.counters.sessions_terminated;
+    ++ctx.counters.sessions_ended_by[index_of(c)];
     ctx.log.notice("session.terminated", {{"sid", p_.sid},
                                           {"condition", to_string(c)},
                                           {"reason", reason},

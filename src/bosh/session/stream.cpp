@@ -13,6 +13,7 @@ Stream::Stream(std::string name_, LinkId link_, std::shared_ptr<const Route> rou
 
 void Stream::write(std::string bytes, Context& ctx) {
     if (link_open) {
+        ctx.counters.bytes_to_server += bytes.size();
         ctx.emit<WriteBackend>(link, std::move(bytes));
     }
 }

@@ -71,6 +71,8 @@ void check_settings_eq(const Config& a, const Config& b) {
     CHECK(a.limits.max_xml_elements == b.limits.max_xml_elements);
     CHECK(a.limits.request_acks == b.limits.request_acks);
     CHECK(a.log.level == b.log.level);
+    CHECK(a.admin.listen_host == b.admin.listen_host);
+    CHECK(a.admin.listen_port == b.admin.listen_port);
 }
 
 Route route(std::string domain, std::string host, std::uint16_t port, TlsMode tls) {
@@ -449,6 +451,27 @@ tls = "none"
               "t.toml:2:10: http.listen: IPv6 address lacks its closing ']'");
         CHECK(error_of("[http]\nlisten = \"::1:5280\"\n" + kRoute) ==
               "t.toml:2:10: http.listen: an IPv6 address must be in brackets, as \"[::1]:5280\"");
+    }
+
+    TEST_CASE("admin.listen: off by default and when empty, else host:port as http.listen") {
+        CHECK_FALSE(parse(kRoute).admin.enabled());
+        const auto off = parse("[admin]\nlisten = \"\"\n" + kRoute);
+        CHECK_FALSE(off.admin.enabled());
+        CHECK(off == parse(kRoute));
+        const auto on = parse("[admin]\nlisten = \"127.0.0.1:5281\"\n" + kRoute);
+        CHECK(on.admin.enabled());
+        CHECK(on.admin.listen_host == "127.0.0.1");
+        CHECK(on.admin.listen_port == 5281);
+        const auto v6 = parse("[admin]\nlisten = \"[::1]:0\"\n" + kRoute);
+        CHECK(v6.admin.listen_host == "::1");
+        CHECK(v6.admin.listen_port == 0);
+        CHECK(error_of("[admin]\nlisten = 5281\n" + kRoute) ==
+              "t.toml:2:10: admin.listen: must be a string");
+        CHECK(error_of("[admin]\nlisten = \"localhost\"\n" + kRoute) ==
+              "t.toml:2:10: admin.listen: must be \"host:port\" (IPv6 as \"[::1]:5280\") (or "
+              "\"\" for no admin listener)");
+        CHECK(error_of("[admin]\nlisten = \"127.0.0.1:5281\"\nport = 1\n" + kRoute) ==
+              "t.toml:3:1: admin.port: unknown key");
     }
 
     TEST_CASE("path starts with a slash and holds no spaces, query or fragment") {
