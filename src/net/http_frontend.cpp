@@ -116,10 +116,6 @@ HttpFrontend::~HttpFrontend() {
 }
 
 std::uint16_t HttpFrontend::serve(int fd) {
-    // A socket systemd passes is blocking unless its unit says NonBlocking=:
-    // accept() on it would stall the loop.
-    evutil_make_socket_nonblocking(fd);
-    evutil_make_socket_closeonexec(fd);
     evhttp_bound_socket* bound = evhttp_accept_socket_with_handle(http_.get(), fd);
     if (!bound) {
         ::close(fd);

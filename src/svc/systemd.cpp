@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -69,6 +70,11 @@ PassedSockets take_passed_sockets(const util::Logger& log) {
             ::close(fd);
             continue;
         }
+        // Passed sockets are blocking unless the unit says NonBlocking=:
+        // accept() on one would stall the event loop.
+        const int flags = fcntl(fd, F_GETFL);
+        fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
         *slot = fd;
         log.info("systemd.socket", {{"fd", fd}, {"name", name}});
     }

@@ -94,13 +94,30 @@ def start_drain(test):
     return s, conn
 
 
+def admin_get(port, path):
+    c = HttpClient(port)
+    try:
+        return c.request("GET", path)
+    finally:
+        c.close()
+
+
 class DrainTest(BoshTestCase):
     service = {"shutdown_grace": 2}
 
+    def boshd_config(self):
+        return make_config(self.routes(), service=self.service,
+                           admin={"listen": "127.0.0.1:0"})
+
     def test_C124_17_2_14_drain_refuses_new_sessions_and_ends_the_rest_after_the_grace(self):
+        admin = self.boshd.admin_port()
+        self.assertEqual(admin_get(admin, "/healthz").status, 200)
         # Every held request is answered at once...
         s, conn = start_drain(self)
         self.boshd.wait_log("shutdown.begin", grace="2", sessions="1")
+        # ...a load balancer sees the drain...
+        health = admin_get(admin, "/healthz")
+        self.assertEqual((health.status, health.body), (503, b"draining\n"))
         # ...new sessions are refused...
         refused = BoshSession(self.boshd.port)
         r = refused.conn().post(PATH, refused.creation_body(rid=500))
@@ -191,6 +208,18 @@ class SocketActivationTest(BoshTestCase):
         self.taken.listen(1)
         self.addCleanup(self.taken.close)
         self.http = {"listen": "127.0.0.1:%d" % self.taken.getsockname()[1]}
+
+    def test_an_admin_socket_is_served_instead_of_admin_listen(self):
+        admin = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        admin.bind(("127.0.0.1", 0))
+        admin.listen(4)
+        self.addCleanup(admin.close)
+        config = make_config(self.routes(), http=self.http,
+                             admin={"listen": self.http["listen"]})  # taken: unusable
+        self.boshd = self.launch(config, listen_socket=self.listener, admin_socket=admin)
+        self.boshd.wait_log("systemd.socket", name="admin")
+        self.assertEqual(self.boshd.admin_port(), admin.getsockname()[1])
+        self.assertEqual(admin_get(admin.getsockname()[1], "/healthz").status, 200)
 
     def test_the_passed_socket_is_served_instead_of_binding(self):
         self.boshd = self.launch(self.boshd_config(), listen_socket=self.listener)
@@ -328,6 +357,24 @@ class ReloadTest(BoshTestCase):
                            event="config.reload_failed")
         self.assertIn("address already in use", line["reason"].lower())
         self.open_on(self.xmpp, "example.com")  # still on the old port, old routes
+
+    def test_a_reload_opens_moves_and_closes_the_admin_listener(self):
+        def free_port():
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                return probe.getsockname()[1]
+        first, second = free_port(), free_port()
+        self.reload(self.config() + '[admin]\nlisten = "127.0.0.1:%d"\n' % first)
+        self.boshd.wait_log("admin.listening", port=str(first))
+        self.assertEqual(admin_get(first, "/healthz").status, 200)
+        self.reload(self.config() + '[admin]\nlisten = "127.0.0.1:%d"\n' % second)
+        self.assertEqual(admin_get(second, "/healthz").status, 200)
+        with self.assertRaises(OSError):
+            socket.create_connection(("127.0.0.1", first), timeout=2).close()
+        self.reload(self.config())
+        self.boshd.wait_log("admin.closed")
+        with self.assertRaises(OSError):
+            socket.create_connection(("127.0.0.1", second), timeout=2).close()
 
     def test_the_log_level_follows_the_file(self):
         self.reload(self.config(log_level="notice"))

@@ -98,13 +98,16 @@ def make_config(routes, http=None, session=None, backend=None, log_level="debug"
 # the process
 
 class Boshd:
-    def __init__(self, config_text, binary, max_files=None, env=None, listen_socket=None):
+    def __init__(self, config_text, binary, max_files=None, env=None, listen_socket=None,
+                 admin_socket=None):
         self.binary = binary
         self.max_files = max_files  # RLIMIT_NOFILE for the process, when set
         self.env = env              # extra environment variables
-        # A listening socket handed over as systemd's socket activation does:
-        # descriptor 3, LISTEN_FDS=1, LISTEN_PID, LISTEN_FDNAMES=bosh.
-        self.listen_socket = listen_socket
+        # Listening sockets handed over as systemd's socket activation does:
+        # descriptors from 3 on, LISTEN_FDS, LISTEN_PID, and LISTEN_FDNAMES
+        # naming them "bosh" and "admin".
+        self.passed = [(name, s) for name, s in (("bosh", listen_socket), ("admin", admin_socket))
+                       if s is not None]
         self.dir = tempfile.mkdtemp(prefix="boshd-it-")
         self.config_path = os.path.join(self.dir, "boshd.toml")
         with open(self.config_path, "w") as f:
@@ -122,7 +125,8 @@ class Boshd:
     # ---- lifecycle
     def start(self, timeout=START_TIMEOUT):
         max_files = self.max_files
-        passed = self.listen_socket.fileno() if self.listen_socket is not None else None
+        passed = [(name, s.fileno()) for name, s in self.passed]
+        fds = tuple(range(3, 3 + len(passed)))
 
         extra_env = self.env or {}
 
@@ -132,15 +136,18 @@ class Boshd:
             os.environ.update(extra_env)
             if max_files is not None:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (max_files, max_files))
-            if passed is not None:
-                os.dup2(passed, 3)  # inheritable, unlike the original
-                os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()),
-                                  LISTEN_FDNAMES="bosh")
+            if passed:
+                # Move them out of the way first: an original may sit on 3 or 4.
+                moved = [os.dup(fd) for _, fd in passed]
+                for target, fd in zip(fds, moved):
+                    os.dup2(fd, target)  # inheritable, unlike the original
+                os.environ.update(LISTEN_FDS=str(len(passed)), LISTEN_PID=str(os.getpid()),
+                                  LISTEN_FDNAMES=":".join(name for name, _ in passed))
 
         self.proc = subprocess.Popen([self.binary, "--config", self.config_path],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, preexec_fn=in_child,
-                                     pass_fds=(3,) if passed is not None else ())
+                                     pass_fds=fds)
         _live.add(self.proc)
         self._pumps = [threading.Thread(target=self._pump_stderr, daemon=True),
                        threading.Thread(target=self._pump_stdout, daemon=True)]
