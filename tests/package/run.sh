@@ -105,6 +105,21 @@ if cmp -s conf/boshd.toml "$stage/etc/boshd/boshd.toml"; then
 else
     not_ok "installed /etc/boshd/boshd.toml is conf/boshd.toml" "the files differ"
 fi
+# A second install over an edited configuration keeps it and puts the new
+# default beside it (conf/install-config.sh), in a copy of the stage.
+again="$work/stage-again"
+cp -a "$stage" "$again"
+echo "# edited by the operator" >>"$again/etc/boshd/boshd.toml"
+edited=$(cat "$again/etc/boshd/boshd.toml")
+if meson install -C "$release" --no-rebuild --destdir "$again" >"$work/reinstall.log" 2>&1 &&
+    [[ $(cat "$again/etc/boshd/boshd.toml") == "$edited" ]] &&
+    cmp -s conf/boshd.toml "$again/etc/boshd/boshd.toml.new"; then
+    ok "meson install again keeps an edited boshd.toml and writes boshd.toml.new beside it"
+else
+    not_ok "meson install again keeps an edited boshd.toml and writes boshd.toml.new beside it" \
+        "$(tail_of "$work/reinstall.log")"
+fi
+rm -rf "$again"
 if cmp -s man/boshd.toml.5 "$stage/usr/share/man/man5/boshd.toml.5"; then
     ok "installed boshd.toml(5) is man/boshd.toml.5"
 else
@@ -234,9 +249,14 @@ installed_paths() {
         'import json, sys; print("\n".join(sorted(json.load(sys.stdin).values())))'
 }
 if meson setup "$work/prefix-local" -Dtests=false --prefix=/usr/local >"$work/prefix-local.log" 2>&1; then
-    same "--prefix=/usr/local: units in /usr/local/lib/systemd/system, config in /usr/local/etc" \
+    # The configuration is installed by a script (conf/install-config.sh),
+    # which meson does not list: the binary's default path and the
+    # script's target both come from prefix / sysconfdir.
+    same "--prefix=/usr/local: the default configuration is /usr/local/etc/boshd/boshd.toml" \
+        1 "$(grep -c -- '-DBOSHD_DEFAULT_CONFIG="/usr/local/etc/boshd/boshd.toml"' \
+            "$work/prefix-local/build.ninja")"
+    same "--prefix=/usr/local: units in /usr/local/lib/systemd/system" \
         "/usr/local/bin/boshd
-/usr/local/etc/boshd/boshd.toml
 /usr/local/lib/systemd/system/boshd-admin.socket
 /usr/local/lib/systemd/system/boshd.service
 /usr/local/lib/systemd/system/boshd.socket
