@@ -1,14 +1,12 @@
 #include "net/http_frontend.h"
 
 #include "net/clock.h"
-#include "net/listener.h"
 
 #include <cstring>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/listener.h>
 #include <event2/util.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,11 +25,6 @@ namespace {
 // connection closed) before any byte is buffered past this bound.
 constexpr long kTransportBodyFactor = 4;
 constexpr int kPreflightMaxAgeSeconds = 86400;
-// After accept() fails for want of descriptors or memory, stop accepting
-// for this long: the listening socket stays readable, and retrying at once
-// would spin the loop and flood the log.
-constexpr timeval kAcceptPause{1, 0};
-
 constexpr std::string_view kInfoPage =
     "<!DOCTYPE html>\n<html><head><title>boshd</title></head><body>\n"
     "<p>boshd: a BOSH (XEP-0124, XEP-0206) connection manager. XMPP clients POST "
@@ -62,37 +55,24 @@ std::string peer_of(evhttp_request* req) {
     return std::string(host ? host : "-") + ":" + std::to_string(port);
 }
 
-// evhttp installs itself as the user data of its listeners, so their error
-// callback receives the evhttp, not us: this maps one to the other. One entry
-// per HttpFrontend, added and removed with it; the loop is single-threaded.
-std::unordered_map<evhttp*, HttpFrontend*>& frontends() {
-    static std::unordered_map<evhttp*, HttpFrontend*> map;
-    return map;
-}
-
 } // namespace
-
-HttpFrontend* HttpFrontend::frontend_of(evhttp* http) {
-    auto it = frontends().find(http);
-    return it == frontends().end() ? nullptr : it->second;
-}
 
 HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
                            const util::Logger& log)
     : base_(base), config_(config), handler_(handler), log_(log), http_(evhttp_new(base)),
-      graveyard_(base), accept_resume_(evtimer_new(base, &HttpFrontend::on_accept_resume, this)) {
-    if (!http_ || !accept_resume_) {
+      listener_(base, http_.get(),
+                [this](std::string_view reason, long pause_ms) {
+                    log_.warning(
+                        "http.accept_paused",
+                        {{"reason", reason}, {"held", held_.size()}, {"pause_ms", pause_ms}});
+                }),
+      graveyard_(base) {
+    if (!http_) {
         throw std::runtime_error("cannot create the HTTP server");
     }
-    // Every method reaches our callback, so that the answer to an unknown one
-    // is a 405 with Allow, written by us.
-    evhttp_set_allowed_methods(http_.get(), EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                                EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                                EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-                                                EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    allow_every_method(http_.get());
     apply_limits();
     evhttp_set_gencb(http_.get(), &HttpFrontend::on_request, this);
-    frontends()[http_.get()] = this;
 }
 
 void HttpFrontend::reconfigure(const HttpConfig& config) {
@@ -109,53 +89,17 @@ void HttpFrontend::apply_limits() {
 }
 
 HttpFrontend::~HttpFrontend() {
-    frontends().erase(http_.get());
     graveyard_.clear();
     held_.clear();
     http_.reset(); // frees connections, and with them any request still queued
 }
 
 std::uint16_t HttpFrontend::serve(int fd) {
-    evhttp_bound_socket* bound = evhttp_accept_socket_with_handle(http_.get(), fd);
-    if (!bound) {
-        ::close(fd);
-        throw ListenError("cannot serve the listening socket: libevent refused it");
-    }
-    stop_listening();
-    bound_ = bound;
-    evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound_),
-                                &HttpFrontend::on_accept_error);
-    return local_port(fd);
-}
-
-// accept() failed with a non-retriable error (EMFILE, ENFILE, ENOBUFS,
-// ENOMEM): pause the listener, say so once, and try again later.
-void HttpFrontend::on_accept_error(evconnlistener* listener, void* http) noexcept {
-    HttpFrontend* self = frontend_of(static_cast<evhttp*>(http));
-    const int err = EVUTIL_SOCKET_ERROR();
-    if (!self) {
-        return;
-    }
-    evconnlistener_disable(listener);
-    self->log_.warning("http.accept_paused",
-                       {{"reason", std::strerror(err)},
-                        {"held", self->held_.size()},
-                        {"pause_ms", kAcceptPause.tv_sec * 1000 + kAcceptPause.tv_usec / 1000}});
-    evtimer_add(self->accept_resume_.get(), &kAcceptPause);
-}
-
-void HttpFrontend::on_accept_resume(int, short, void* self) noexcept {
-    auto* front = static_cast<HttpFrontend*>(self);
-    if (front->bound_) {
-        evconnlistener_enable(evhttp_bound_socket_get_listener(front->bound_));
-    }
+    return listener_.serve(fd);
 }
 
 void HttpFrontend::stop_listening() {
-    if (bound_) {
-        evhttp_del_accept_socket(http_.get(), bound_);
-        bound_ = nullptr;
-    }
+    listener_.stop();
 }
 
 void HttpFrontend::on_request(evhttp_request* req, void* self) noexcept {

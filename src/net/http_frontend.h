@@ -12,6 +12,7 @@
 #include "net/ev.h"
 #include "net/held_request.h"
 #include "net/http_config.h"
+#include "net/http_listener.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -90,9 +91,6 @@ public:
 private:
     void apply_limits();
     static void on_request(evhttp_request* req, void* self) noexcept;
-    static void on_accept_error(evconnlistener* listener, void* http) noexcept;
-    static HttpFrontend* frontend_of(evhttp* http);
-    static void on_accept_resume(int, short, void* self) noexcept;
     void handle(evhttp_request* req);
     void handle_post(evhttp_request* req);
     std::optional<std::string_view> decode_body(evhttp_request* req, std::vector<char>& storage);
@@ -119,7 +117,7 @@ private:
     HttpHandler& handler_;
     const util::Logger& log_;
     EvHttpPtr http_;
-    evhttp_bound_socket* bound_ = nullptr;
+    HttpListener listener_;
     std::uint64_t next_request_ = 1;
     util::TimePoint arrival_{};   // of the request being handled (handle())
     bosh::RequestId arriving_{0}; // the request being handed to the handler; 0: none
@@ -131,7 +129,6 @@ private:
     std::unordered_set<bosh::RequestId, bosh::IdHash> uncoded_;
     // Requests whose client left, destroyed after the callback stack unwinds.
     Graveyard<HeldRequest> graveyard_;
-    EventPtr accept_resume_; // re-enables the listener after an accept error
 };
 
 } // namespace boshd::net

@@ -8,7 +8,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/listener.h>
 #include <event2/util.h>
 #include <netinet/in.h>
 #include <stdexcept>
@@ -25,19 +24,8 @@ namespace {
 constexpr int kTimeoutSeconds = 10;
 constexpr ev_ssize_t kMaxHeaders = 8 * 1024;
 constexpr ev_ssize_t kMaxBody = 1024;
-// As the BOSH listener (net/http_frontend.cpp): after accept() fails for want
-// of descriptors or memory, pause instead of spinning.
-constexpr timeval kAcceptPause{1, 0};
-
 constexpr std::string_view kText = "text/plain; charset=utf-8";
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
-
-// evhttp passes itself to its listeners' error callback: this finds the
-// Admin again (one entry per Admin; the loop is single-threaded).
-std::unordered_map<evhttp*, Admin*>& admins() {
-    static std::unordered_map<evhttp*, Admin*> map;
-    return map;
-}
 
 std::string html_escape(std::string_view text) {
     std::string out;
@@ -128,61 +116,27 @@ std::string render_status_page(const AdminStatus& status, util::TimePoint now) {
 
 Admin::Admin(event_base* base, int listen_fd, AdminSource& source, const util::Logger& log)
     : source_(source), log_(log), http_(evhttp_new(base)),
-      accept_resume_(evtimer_new(base, &Admin::on_accept_resume, this)) {
-    if (!http_ || !accept_resume_) {
+      listener_(base, http_.get(), [this](std::string_view reason, long pause_ms) {
+          log_.warning("admin.accept_paused", {{"reason", reason}, {"pause_ms", pause_ms}});
+      }) {
+    if (!http_) {
         ::close(listen_fd);
         throw std::runtime_error("cannot create the admin HTTP server");
     }
-    // Every method reaches our callback, so that the 405 is ours, with Allow.
-    evhttp_set_allowed_methods(http_.get(), EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                                EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                                EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-                                                EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    net::allow_every_method(http_.get());
     evhttp_set_timeout(http_.get(), kTimeoutSeconds);
     evhttp_set_max_headers_size(http_.get(), kMaxHeaders);
     evhttp_set_max_body_size(http_.get(), kMaxBody);
     evhttp_set_gencb(http_.get(), &Admin::on_request, this);
-    bound_ = evhttp_accept_socket_with_handle(http_.get(), listen_fd);
-    if (!bound_) {
-        ::close(listen_fd);
-        throw std::runtime_error("the admin listener: libevent refused the socket");
-    }
-    admins()[http_.get()] = this;
-    evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound_), &Admin::on_accept_error);
+    listener_.serve(listen_fd);
 }
 
 Admin::~Admin() {
-    admins().erase(http_.get());
     http_.reset(); // frees the listener (closing the socket) and every connection
 }
 
 std::uint16_t Admin::port() const {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof(addr);
-    getsockname(evhttp_bound_socket_get_fd(bound_), reinterpret_cast<sockaddr*>(&addr), &len);
-    if (addr.ss_family == AF_INET6) {
-        return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-    }
-    return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-}
-
-void Admin::on_accept_error(evconnlistener* listener, void* http) noexcept {
-    const int err = EVUTIL_SOCKET_ERROR();
-    auto it = admins().find(static_cast<evhttp*>(http));
-    if (it == admins().end()) {
-        return;
-    }
-    evconnlistener_disable(listener);
-    it->second->log_.warning(
-        "admin.accept_paused",
-        {{"reason", std::strerror(err)},
-         {"pause_ms", kAcceptPause.tv_sec * 1000 + kAcceptPause.tv_usec / 1000}});
-    evtimer_add(it->second->accept_resume_.get(), &kAcceptPause);
-}
-
-void Admin::on_accept_resume(int, short, void* self) noexcept {
-    auto* admin = static_cast<Admin*>(self);
-    evconnlistener_enable(evhttp_bound_socket_get_listener(admin->bound_));
+    return listener_.port();
 }
 
 void Admin::on_request(evhttp_request* req, void* self) noexcept {

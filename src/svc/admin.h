@@ -12,6 +12,7 @@
 #pragma once
 
 #include "net/ev.h"
+#include "net/http_listener.h"
 #include "svc/telemetry.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -21,9 +22,7 @@
 #include <string>
 #include <string_view>
 
-struct evhttp_bound_socket;
 struct evhttp_request;
-struct evconnlistener;
 
 namespace boshd::svc {
 
@@ -66,8 +65,6 @@ public:
 
 private:
     static void on_request(evhttp_request* req, void* self) noexcept;
-    static void on_accept_error(evconnlistener* listener, void* http) noexcept;
-    static void on_accept_resume(int, short, void* self) noexcept;
     void handle(evhttp_request* req);
     void reply(evhttp_request* req, int status, std::string_view reason,
                std::string_view content_type, std::string_view body);
@@ -75,8 +72,7 @@ private:
     AdminSource& source_;
     const util::Logger& log_;
     net::EvHttpPtr http_;
-    evhttp_bound_socket* bound_ = nullptr;
-    net::EventPtr accept_resume_; // re-enables the listener after an accept error
+    net::HttpListener listener_;
 };
 
 } // namespace boshd::svc
