@@ -5,8 +5,13 @@
 
 #include "util/time.h"
 
+#include <sys/time.h>
+
 namespace boshd::net {
 
 util::TimePoint monotonic_now();
+
+// |d| as the timeval libevent's timers take.
+timeval to_timeval(util::Duration d);
 
 } // namespace boshd::net

@@ -8,24 +8,13 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace boshd::svc {
 
 namespace {
 
-// After the shutdown answers are out and every XMPP stream is closed, leave
-// the loop a moment to flush the last HTTP replies; never wait for the
-// streams' closing handshakes longer than kCloseLimit.
-constexpr timeval kFlushDelay{0, 250 * 1000};
-constexpr timeval kCloseLimit{5, 0};
 // How often systemd's STATUS= is brought up to date (when it changed).
 constexpr auto kStatusPeriod = std::chrono::seconds(5);
-
-timeval to_timeval(util::Duration d) {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-    return timeval{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
-}
 
 // A copy of |event| whose bytes live in |storage| (for events queued while
 // the engine is busy).
@@ -51,40 +40,27 @@ bosh::Event own(const bosh::Event& event, std::string& storage) {
     return event;
 }
 
-void warn_unverified(const Config& config, const util::Logger& log) {
-    for (const auto& route : config.routes) {
-        if (route.tls != bosh::TlsMode::None && !route.tls_verify) {
-            log.warning("config.tls_verify_off", {{"domain", route.domain}});
-        }
-    }
-}
-
-// The domains routed by |a| and not by |b|, comma-separated, for the log.
-std::string domains_missing(const Config& a, const Config& b) {
-    std::string out;
-    for (const auto& route : a.routes) {
-        const bool kept = std::any_of(b.routes.begin(), b.routes.end(),
-                                      [&](const auto& r) { return r.domain == route.domain; });
-        if (!kept) {
-            out += (out.empty() ? "" : ",") + route.domain;
-        }
-    }
-    return out;
-}
-
-bosh::RouteTable route_table(const Config& config) {
-    return bosh::RouteTable(config.routes);
-}
+} // namespace
 
 // C124-7.2-13: the engine advertises the codings the front end decodes (always,
 // whatever http.compress_min_size says of replies); it knows nothing of zlib.
-bosh::Limits engine_limits(const Config& config) {
+bosh::Limits Server::engine_limits(const Config& config) {
     bosh::Limits limits = config.limits;
     limits.accept = std::string(net::kDecodableCodings);
     return limits;
 }
 
-} // namespace
+bosh::RouteTable Server::route_table(const Config& config) {
+    return bosh::RouteTable(config.routes);
+}
+
+void Server::warn_unverified() const {
+    for (const auto& route : config_.routes) {
+        if (route.tls != bosh::TlsMode::None && !route.tls_verify) {
+            log_.warning("config.tls_verify_off", {{"domain", route.domain}});
+        }
+    }
+}
 
 Server::Server(Config config, std::string config_path, util::Logger& log, util::Random& random)
     : config_(std::move(config)), config_path_(std::move(config_path)), log_(log),
@@ -96,7 +72,7 @@ Server::Server(Config config, std::string config_path, util::Logger& log, util::
         throw std::runtime_error("cannot create the event loop or the DNS resolver");
     }
     tls_ = load_tls(config_);
-    warn_unverified(config_, log_);
+    warn_unverified();
     http_ = std::make_unique<net::HttpFrontend>(base_.get(), config_.http, *this, log);
     timer_.reset(event_new(base_.get(), -1, 0, &Server::on_timer, this));
     grace_timer_.reset(evtimer_new(base_.get(), &Server::on_grace_over, this));
@@ -144,7 +120,7 @@ void Server::run() {
 
 void Server::add_periodic(net::EventPtr& timer, util::Duration period, event_callback_fn fn) {
     timer.reset(event_new(base_.get(), -1, EV_PERSIST, fn, this));
-    const timeval tv = to_timeval(period);
+    const timeval tv = net::to_timeval(period);
     evtimer_add(timer.get(), &tv);
 }
 
@@ -269,180 +245,12 @@ void Server::arm_timer() {
     }
     const auto delay = std::max(util::Duration::zero(),
                                 std::chrono::ceil<util::Duration>(*next - net::monotonic_now()));
-    const timeval tv = to_timeval(delay);
+    const timeval tv = net::to_timeval(delay);
     evtimer_add(timer_.get(), &tv);
 }
 
 void Server::on_timer(int, short, void* self) noexcept {
     static_cast<Server*>(self)->dispatch(bosh::TimerDue{});
 }
-
-void Server::on_signal(int signal, short, void* self) noexcept {
-    auto* server = static_cast<Server*>(self);
-    if (signal == SIGHUP) {
-        if (server->phase_ == Phase::Running) {
-            server->reload();
-        } else {
-            server->log_.notice("signal.ignored", {{"signal", "HUP"}, {"reason", "stopping"}});
-        }
-        return;
-    }
-    if (server->phase_ != Phase::Running) {
-        server->log_.notice("shutdown.forced", {});
-        event_base_loopbreak(server->base_.get());
-        return;
-    }
-    server->begin_drain(signal == SIGTERM ? "TERM" : "INT");
-}
-
-void Server::begin_drain(const char* signal) {
-    phase_ = Phase::Draining;
-    notify_.stopping();
-    const auto grace = config_.service.shutdown_grace;
-    log_.notice("shutdown.begin", {{"signal", signal},
-                                   {"sessions", engine_.live_session_count()},
-                                   {"grace", static_cast<std::int64_t>(grace.count())}});
-    if (grace.count() == 0) {
-        return end_sessions();
-    }
-    // New sessions get system-shutdown (C124-17.2-14), held requests their
-    // answer; the listener stays open so that live sessions go on.
-    dispatch(bosh::Drain{});
-    if (phase_ == Phase::Draining) { // not already over: no session was live
-        const timeval tv = to_timeval(grace);
-        evtimer_add(grace_timer_.get(), &tv);
-    }
-}
-
-void Server::on_grace_over(int, short, void* self) noexcept {
-    static_cast<Server*>(self)->end_sessions();
-}
-
-void Server::end_sessions() {
-    if (phase_ == Phase::Ending) {
-        return;
-    }
-    phase_ = Phase::Ending;
-    evtimer_del(grace_timer_.get());
-    log_.notice("shutdown.end", {{"sessions", engine_.live_session_count()}});
-    http_->stop_listening();
-    // C124-17.2-14: every session still open ends with system-shutdown.
-    dispatch(bosh::Shutdown{});
-    event_base_loopexit(base_.get(), &kCloseLimit);
-    check_stopping();
-}
-
-void Server::check_stopping() {
-    if (phase_ == Phase::Draining && engine_.live_session_count() == 0) {
-        end_sessions();
-    } else if (phase_ == Phase::Ending && links_.empty() && !exiting_) {
-        exiting_ = true;
-        event_base_loopexit(base_.get(), &kFlushDelay);
-    }
-}
-
-void Server::reload() {
-    notify_.reloading();
-    log_.notice("config.reload", {{"config", config_path_}});
-    Config next;
-    TlsContexts tls;
-    int listen_fd = -1;
-    std::optional<int> admin_fd; // a new admin listener, bound
-    try {
-        next = load_config(config_path_);
-        tls = load_tls(next);
-        const bool moved = next.http.listen_host != config_.http.listen_host ||
-                           next.http.listen_port != config_.http.listen_port;
-        if (moved && !listener_passed_) {
-            // Bound before the old one closes: if it cannot be, nothing changes.
-            listen_fd = net::open_listener(next.http.listen_host, next.http.listen_port);
-        } else if (moved) {
-            log_.warning(
-                "config.listen_ignored",
-                {{"listen", next.http.listen_host + ":" + std::to_string(next.http.listen_port)},
-                 {"reason", "the listener is systemd's socket; change the .socket unit"}});
-        }
-        if (next.admin != config_.admin && !admin_passed_ && next.admin.enabled()) {
-            admin_fd = net::open_listener(next.admin.listen_host, next.admin.listen_port);
-        }
-    } catch (const std::exception& e) {
-        if (listen_fd >= 0) {
-            ::close(listen_fd);
-        }
-        log_.error("config.reload_failed", {{"reason", e.what()}});
-        notify_.ready(engine_.session_count());
-        return;
-    }
-    const auto removed = domains_missing(config_, next);
-    const auto added = domains_missing(next, config_);
-    if (listen_fd >= 0) {
-        const auto port = http_->serve(listen_fd);
-        log_.notice("http.listening", {{"address", next.http.listen_host}, {"port", port}});
-    }
-    if (admin_fd) {
-        const auto port = start_admin(*admin_fd);
-        log_.notice("admin.listening", {{"address", next.admin.listen_host}, {"port", port}});
-    } else if (!next.admin.enabled() && !admin_passed_ && admin_) {
-        admin_.reset();
-        log_.notice("admin.closed", {});
-    }
-    config_ = std::move(next);
-    tls_ = std::move(tls); // live links keep the contexts they use
-    telemetry_.set_routes(config_.routes);
-    warn_unverified(config_, log_);
-    http_->reconfigure(config_.http);
-    engine_.reconfigure(engine_limits(config_), route_table(config_));
-    log_.set_level(config_.log.level);
-    log_.notice("config.reloaded", {{"routes", config_.routes.size()},
-                                    {"added", added.empty() ? "-" : added},
-                                    {"removed", removed.empty() ? "-" : removed}});
-    notify_.ready(engine_.session_count());
-}
-
-// --- metrics and admin (svc/telemetry.h, svc/admin.h) ---
-
-void Server::on_http_request() {
-    ++telemetry_.http().requests;
-}
-
-void Server::on_response_sent(int status, std::chrono::microseconds elapsed, bool held) {
-    telemetry_.http().on_response(status, elapsed, held);
-}
-
-std::optional<std::uint16_t> Server::listen_admin(std::optional<int> passed) {
-    admin_passed_ = passed.has_value();
-    if (passed) {
-        return start_admin(*passed);
-    }
-    if (!config_.admin.enabled()) {
-        return std::nullopt;
-    }
-    return start_admin(net::open_listener(config_.admin.listen_host, config_.admin.listen_port));
-}
-
-std::uint16_t Server::start_admin(int listen_fd) {
-    admin_ = std::make_unique<Admin>(base_.get(), listen_fd, *this, log_);
-    return admin_->port();
-}
-
-bool Server::draining() const {
-    return phase_ != Phase::Running;
-}
-
-// O(number of metrics): the engine's counters are kept as it goes, and no
-// session is visited here.
-std::string Server::metrics() const {
-    return render_metrics(engine_.counters(), telemetry_, read_process_stats());
-}
-
-AdminStatus Server::status() const {
-    const auto& c = engine_.counters();
-    return AdminStatus{
-        draining(),
-        std::chrono::duration_cast<util::Duration>(net::monotonic_now() - telemetry_.started()),
-        c.sessions_active, c.requests_pending, telemetry_.routes()};
-}
-
-// --- end metrics and admin ---
 
 } // namespace boshd::svc

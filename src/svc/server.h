@@ -83,6 +83,11 @@ private:
     void open_link(const bosh::OpenBackend& open);
     net::BackendLink* link(bosh::LinkId id);
     void arm_timer();
+    // What the engine is given of a configuration.
+    static bosh::Limits engine_limits(const Config& config);
+    static bosh::RouteTable route_table(const Config& config);
+    // Logs each TLS route that does not verify its server.
+    void warn_unverified() const;
     // SIGHUP: re-reads the file. Everything is parsed, checked and opened
     // (TLS files, a moved listener) before anything changes; a failure
     // changes nothing and is logged.
