@@ -17,6 +17,8 @@ struct HttpConfig {
         5280; // the conventional xmpp-bosh port (P124-04); 0 picks a free port (tests)
     std::string path = "/http-bind";
     std::size_t max_body_size = 64 * 1024;
+    // The request line and the header block, each (net/http_framing.h).
+    std::size_t max_header_size = 8 * 1024;
     // BOSH replies of at least this many bytes are compressed when the
     // request's Accept-Encoding allows gzip or deflate (C124-5-07). 0, the
     // default: replies are never compressed, because over TLS a compressed

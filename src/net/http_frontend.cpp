@@ -1,6 +1,7 @@
 #include "net/http_frontend.h"
 
 #include "net/clock.h"
+#include "net/http_framing.h"
 
 #include <cstring>
 #include <event2/buffer.h>
@@ -83,6 +84,8 @@ void HttpFrontend::reconfigure(const HttpConfig& config) {
 void HttpFrontend::apply_limits() {
     evhttp_set_max_body_size(http_.get(),
                              static_cast<ev_ssize_t>(config_.max_body_size) * kTransportBodyFactor);
+    // A request line or header block over it gets evhttp's 413 and a close.
+    evhttp_set_max_headers_size(http_.get(), static_cast<ev_ssize_t>(config_.max_header_size));
     // Reading a request and idle keep-alive connections; never a held request,
     // since evhttp does not read while we hold one.
     evhttp_set_timeout(http_.get(), static_cast<int>(config_.idle_timeout.count()));
@@ -109,6 +112,15 @@ void HttpFrontend::on_request(evhttp_request* req, void* self) noexcept {
 void HttpFrontend::handle(evhttp_request* req) {
     arrival_ = monotonic_now();
     handler_.on_http_request();
+    if (const auto refusal = refuse_framing(req)) {
+        log_.notice(
+            "http.refused",
+            {{"peer", peer_of(req)}, {"status", refusal->status}, {"reason", refusal->why}});
+        // Nothing after this request on the connection is read as another.
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        return reply_now(req, refusal->status, refusal->reason, "text/plain; charset=utf-8",
+                         std::string(refusal->why) + "\n");
+    }
     const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
     const char* path = uri ? evhttp_uri_get_path(uri) : nullptr;
     if (!path || config_.path != path) {

@@ -82,6 +82,18 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                  "Largest request body accepted, in bytes; a larger one gets 413.",
                  "64 KiB holds any reasonable batch of stanzas while bounding memory per request."},
                 kKiB, 16 * kMiB, put<kHttp, &HttpConfig::max_body_size>),
+    integer_key("max_header_size",
+                {kInteger,
+                 "8192",
+                 {},
+                 "Longest request line, and largest header block, in bytes; beyond it the "
+                 "request gets 400 and its connection is closed. A request with more than 100 "
+                 "header lines gets 431, one with two `Content-Length` headers or any "
+                 "`Transfer-Encoding` gets 400, each with the connection closed, so that "
+                 "nothing after it is read as another request.",
+                 "8 KiB is what nginx and most servers allow; BOSH requests carry a handful of "
+                 "short headers."},
+                1024, 65536, put<kHttp, &HttpConfig::max_header_size>),
     integer_key(
         "idle_timeout",
         {kInteger,
