@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <unistd.h>
+#include <utility>
 
 namespace boshd::svc {
 
@@ -59,14 +60,28 @@ void Server::reload() {
     }
     const auto removed = domains_missing(config_, next);
     const auto added = domains_missing(next, config_);
-    if (listen_fd >= 0) {
-        const auto port = http_->serve(listen_fd);
-        log_.notice("http.listening", {{"address", next.http.listen_host}, {"port", port}});
+    // Serving a bound socket fails only when libevent runs out of memory;
+    // then the reload stops here, and what moved is recorded as moved.
+    try {
+        if (listen_fd >= 0) {
+            const auto port = http_->serve(std::exchange(listen_fd, -1));
+            config_.http.listen_host = next.http.listen_host;
+            config_.http.listen_port = next.http.listen_port;
+            log_.notice("http.listening", {{"address", next.http.listen_host}, {"port", port}});
+        }
+        if (admin_fd) {
+            const auto port = start_admin(*std::exchange(admin_fd, std::nullopt));
+            log_.notice("admin.listening", {{"address", next.admin.listen_host}, {"port", port}});
+        }
+    } catch (const std::exception& e) {
+        if (admin_fd) {
+            ::close(*admin_fd);
+        }
+        log_.error("config.reload_failed", {{"reason", e.what()}});
+        notify_.ready(engine_.session_count());
+        return;
     }
-    if (admin_fd) {
-        const auto port = start_admin(*admin_fd);
-        log_.notice("admin.listening", {{"address", next.admin.listen_host}, {"port", port}});
-    } else if (!next.admin.enabled() && !admin_passed_ && admin_) {
+    if (!next.admin.enabled() && !admin_passed_ && admin_) {
         admin_.reset();
         log_.notice("admin.closed", {});
     }

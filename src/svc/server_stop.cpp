@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <event2/event.h>
+#include <exception>
 
 namespace boshd::svc {
 
@@ -23,7 +24,11 @@ void Server::on_signal(int signal, short, void* self) noexcept {
     auto* server = static_cast<Server*>(self);
     if (signal == SIGHUP) {
         if (server->phase_ == Phase::Running) {
-            server->reload();
+            try {
+                server->reload();
+            } catch (const std::exception& e) { // no exception crosses a libevent callback
+                server->log_.error("config.reload_failed", {{"reason", e.what()}});
+            }
         } else {
             server->log_.notice("signal.ignored", {{"signal", "HUP"}, {"reason", "stopping"}});
         }
