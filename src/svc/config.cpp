@@ -4,13 +4,10 @@
 #include "svc/config.h"
 
 #include "svc/config_keys.h"
+#include "svc/file_text.h"
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <memory>
 #include <span>
 #include <string>
 #include <toml++/toml.h>
@@ -132,25 +129,11 @@ Config parse_config(std::string_view text, std::string_view source) {
 }
 
 Config load_config(const std::string& path) {
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                               &std::fclose);
-    const auto cannot_read = [&path] {
-        return ConfigError(path + ": cannot read: " + std::strerror(errno));
-    };
-    if (!file) {
-        throw cannot_read();
+    const auto file = read_file(path);
+    if (file.error != 0) {
+        throw ConfigError(path + ": cannot read: " + std::strerror(file.error));
     }
-    std::string text;
-    std::array<char, 4096> buf{};
-    std::size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), file.get())) > 0) {
-        text.append(buf.data(), n);
-    }
-    // A directory opens fine and fails on the first read (EISDIR).
-    if (std::ferror(file.get()) != 0) {
-        throw cannot_read();
-    }
-    return parse_config(text, path);
+    return parse_config(file.text, path);
 }
 
 } // namespace boshd::svc

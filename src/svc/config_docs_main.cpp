@@ -7,11 +7,10 @@
 //
 // Not installed: it is part of the build and of the `config-docs` suite.
 #include "svc/config_docs.h"
+#include "svc/file_text.h"
 
 #include <cstdio>
 #include <fstream>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -21,11 +20,6 @@ struct Output {
     const char* path; // relative to the source root
     std::string text;
 };
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 } // namespace
 
@@ -49,7 +43,7 @@ int main(int argc, char** argv) {
         if (write) {
             std::ofstream(path, std::ios::binary) << out.text;
             std::printf("wrote %s\n", out.path);
-        } else if (read_file(path) != out.text) {
+        } else if (boshd::svc::read_file(path).text != out.text) {
             std::printf("not ok - %s is stale: run build/src/boshd-config-docs --write .\n",
                         out.path);
             ++stale;

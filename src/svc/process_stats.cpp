@@ -1,9 +1,9 @@
 #include "svc/process_stats.h"
 
+#include "svc/file_text.h"
+
 #include <algorithm>
-#include <array>
 #include <charconv>
-#include <cstdio>
 #include <dirent.h>
 #include <memory>
 #include <string>
@@ -15,22 +15,12 @@ namespace boshd::svc {
 namespace {
 
 // The whole of a small /proc file, or nullopt.
-std::optional<std::string> read_file(const char* path) {
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path, "rb"),
-                                                               &std::fclose);
-    if (!file) {
+std::optional<std::string> proc_file(const char* path) {
+    auto file = read_file(path);
+    if (file.error != 0) {
         return std::nullopt;
     }
-    std::string text;
-    std::array<char, 4096> buf{};
-    std::size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), file.get())) > 0) {
-        text.append(buf.data(), n);
-    }
-    if (std::ferror(file.get()) != 0) {
-        return std::nullopt;
-    }
-    return text;
+    return std::move(file.text);
 }
 
 std::optional<std::uint64_t> to_u64(std::string_view s) {
@@ -60,7 +50,7 @@ std::optional<std::uint64_t> count_open_fds() {
 // The start time never changes: read once.
 std::optional<double> start_time_seconds(const ProcStat& stat) {
     static const std::optional<std::uint64_t> boot = [] {
-        const auto text = read_file("/proc/stat");
+        const auto text = proc_file("/proc/stat");
         return text ? parse_boot_time(*text) : std::nullopt;
     }();
     const long ticks = sysconf(_SC_CLK_TCK);
@@ -145,7 +135,7 @@ std::optional<std::uint64_t> parse_boot_time(std::string_view text) {
 
 ProcessStats read_process_stats() {
     ProcessStats out;
-    if (const auto text = read_file("/proc/self/stat")) {
+    if (const auto text = proc_file("/proc/self/stat")) {
         if (const auto stat = parse_proc_stat(*text)) {
             const long ticks = sysconf(_SC_CLK_TCK);
             const long page = sysconf(_SC_PAGESIZE);
