@@ -16,6 +16,9 @@ struct HttpConfig {
     std::uint16_t listen_port =
         5280; // the conventional xmpp-bosh port (P124-04); 0 picks a free port (tests)
     std::string path = "/http-bind";
+    // HTTPS (net/tls_server.h): PEM files, both set or neither. Empty: plain HTTP.
+    std::string tls_cert;
+    std::string tls_key;
     std::size_t max_body_size = 64 * 1024;
     // The request line and the header block, each (net/http_framing.h).
     std::size_t max_header_size = 8 * 1024;

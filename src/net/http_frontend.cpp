@@ -6,6 +6,7 @@
 #include <cstring>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/util.h>
@@ -56,6 +57,15 @@ std::string peer_of(evhttp_request* req) {
     return std::string(host ? host : "-") + ":" + std::to_string(port);
 }
 
+// The input filter of a connection that could not be given TLS (OpenSSL out
+// of memory): what it sends is dropped, so that evhttp never serves plain
+// HTTP on the HTTPS port, and the idle timeout closes it.
+bufferevent_filter_result discard_input(evbuffer* src, evbuffer*, ev_ssize_t,
+                                        bufferevent_flush_mode, void*) {
+    evbuffer_drain(src, evbuffer_get_length(src));
+    return BEV_NEED_MORE;
+}
+
 } // namespace
 
 HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
@@ -79,6 +89,47 @@ HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandl
 void HttpFrontend::reconfigure(const HttpConfig& config) {
     config_ = config;
     apply_limits();
+}
+
+void HttpFrontend::set_tls(std::shared_ptr<const TlsServerContext> tls) {
+    tls_ = std::move(tls);
+    if (tls_) {
+        evhttp_set_bevcb(http_.get(), &HttpFrontend::new_bufferevent, this);
+    } else {
+        evhttp_set_bevcb(http_.get(), nullptr, nullptr);
+    }
+}
+
+// evhttp sets the socket on it afterwards (bufferevent_setfd), and frees it,
+// closing the socket and the SSL, with the connection.
+bufferevent* HttpFrontend::new_bufferevent(event_base* base, void* arg) noexcept {
+    auto* self = static_cast<HttpFrontend*>(arg);
+    if (SslPtr ssl = self->tls_ ? self->tls_->new_ssl() : nullptr) {
+        // libevent owns the SSL from here, even when it fails (it frees it).
+        bufferevent* bev = bufferevent_openssl_socket_new(
+            base, -1, ssl.release(), BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+        if (bev) {
+            // Browsers and most clients close without TLS's close_notify:
+            // read that as the end of the connection, as plain HTTP would,
+            // rather than as an error.
+            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+            return bev;
+        }
+    }
+    // Returning null would make evhttp read the connection as plain HTTP.
+    self->log_.warning("http.tls_failed", {{"reason", "out of memory for a TLS connection"}});
+    bufferevent* plain = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (!plain) {
+        // The one case left in which evhttp makes its own plain bufferevent:
+        // libevent could allocate nothing at all.
+        return nullptr;
+    }
+    bufferevent* mute = bufferevent_filter_new(plain, &discard_input, nullptr,
+                                               BEV_OPT_CLOSE_ON_FREE, nullptr, nullptr);
+    if (!mute) {
+        bufferevent_free(plain);
+    }
+    return mute;
 }
 
 void HttpFrontend::apply_limits() {

@@ -13,6 +13,7 @@
 #include "net/held_request.h"
 #include "net/http_config.h"
 #include "net/http_listener.h"
+#include "net/tls_server.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -80,6 +81,9 @@ public:
     // path, body limits, codings, CORS, idle timeout. The listen address is
     // not read here: the caller serves a new socket for it.
     void reconfigure(const HttpConfig& config);
+    // HTTPS with |tls| for the connections accepted from now on; null: plain
+    // HTTP. Connections already accepted keep what they were accepted with.
+    void set_tls(std::shared_ptr<const TlsServerContext> tls);
 
     // Completes request |id| with |reply|, compressed when the request's
     // Accept-Encoding allows it (C124-5-07), except the answer to an unusable
@@ -90,6 +94,8 @@ public:
 
 private:
     void apply_limits();
+    // evhttp's bufferevent hook: the bufferevent of a connection being accepted.
+    static bufferevent* new_bufferevent(event_base* base, void* self) noexcept;
     static void on_request(evhttp_request* req, void* self) noexcept;
     void handle(evhttp_request* req);
     void handle_post(evhttp_request* req);
@@ -117,6 +123,7 @@ private:
     HttpHandler& handler_;
     const util::Logger& log_;
     EvHttpPtr http_;
+    std::shared_ptr<const TlsServerContext> tls_;
     HttpListener listener_;
     std::uint64_t next_request_ = 1;
     util::TimePoint arrival_{};   // of the request being handled (handle())

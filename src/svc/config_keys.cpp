@@ -75,6 +75,19 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                "URL path of the BOSH endpoint, matched verbatim.",
                "`/http-bind` is the path most clients and proxies assume."},
               values::path),
+    value_key("tls_cert",
+              {kString, R"("")", "path; set together with `tls_key`",
+               "PEM file of the HTTPS certificate, followed by its chain (intermediates). When "
+               "set, the listener speaks HTTPS only: TLS 1.2 and 1.3 with OpenSSL's default "
+               "ciphers, ALPN `http/1.1`. Re-read on reload (a file that cannot be used fails "
+               "the reload and the old certificate stays); `--check-config` loads it.",
+               "Empty: plain HTTP, for a listener behind a proxy that terminates HTTPS."},
+              values::http_tls_cert),
+    value_key("tls_key",
+              {kString, R"("")", "path; set together with `tls_cert`",
+               "PEM file of the private key of `tls_cert` (unencrypted). Re-read on reload.",
+               "Empty: plain HTTP."},
+              values::http_tls_key),
     integer_key("max_body_size",
                 {kInteger,
                  "65536",
