@@ -19,6 +19,10 @@ struct HttpConfig {
     // HTTPS (net/tls_server.h): PEM files, both set or neither. Empty: plain HTTP.
     std::string tls_cert;
     std::string tls_key;
+    // Connections at once, in all (0: net::default_max_connections()) and
+    // from one client address (net/connection_gate.h).
+    std::size_t max_connections = 0;
+    std::size_t max_connections_per_ip = 256;
     std::size_t max_body_size = 64 * 1024;
     // The request line and the header block, each (net/http_framing.h).
     std::size_t max_header_size = 8 * 1024;

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/util.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdexcept>
@@ -57,54 +58,133 @@ std::string peer_of(evhttp_request* req) {
     return std::string(host ? host : "-") + ":" + std::to_string(port);
 }
 
-// The input filter of a connection that could not be given TLS (OpenSSL out
-// of memory): what it sends is dropped, so that evhttp never serves plain
-// HTTP on the HTTPS port, and the idle timeout closes it.
-bufferevent_filter_result discard_input(evbuffer* src, evbuffer*, ev_ssize_t,
-                                        bufferevent_flush_mode, void*) {
-    evbuffer_drain(src, evbuffer_get_length(src));
-    return BEV_NEED_MORE;
+ConnectionLimits limits_of(const HttpConfig& config) {
+    return {config.max_connections, config.max_connections_per_ip};
 }
+
+constexpr auto kRefusalLogPeriod = std::chrono::seconds(10);
 
 } // namespace
 
 HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
                            const util::Logger& log)
-    : base_(base), config_(config), handler_(handler), log_(log), http_(evhttp_new(base)),
+    : base_(base), config_(config), handler_(handler), log_(log),
+      gate_(limits_of(config),
+            [this](ConnectionGate::Refusal why, const PeerKey& peer) { log_refusal(why, peer); }),
+      http_(evhttp_new(base)),
       listener_(base, http_.get(),
                 [this](std::string_view reason, long pause_ms) {
                     log_.warning(
                         "http.accept_paused",
                         {{"reason", reason}, {"held", held_.size()}, {"pause_ms", pause_ms}});
                 }),
-      graveyard_(base) {
-    if (!http_) {
+      check_fresh_(evtimer_new(base, &HttpFrontend::on_fresh, this)), graveyard_(base) {
+    if (!http_ || !check_fresh_) {
         throw std::runtime_error("cannot create the HTTP server");
     }
     allow_every_method(http_.get());
+    // Every connection's bufferevent is made here, plain or TLS, so that
+    // accept() finds its evhttp_connection.
+    evhttp_set_bevcb(http_.get(), &HttpFrontend::new_bufferevent, this);
     apply_limits();
     evhttp_set_gencb(http_.get(), &HttpFrontend::on_request, this);
 }
 
 void HttpFrontend::reconfigure(const HttpConfig& config) {
     config_ = config;
+    gate_.set_limits(limits_of(config_));
     apply_limits();
 }
 
 void HttpFrontend::set_tls(std::shared_ptr<const TlsServerContext> tls) {
     tls_ = std::move(tls);
-    if (tls_) {
-        evhttp_set_bevcb(http_.get(), &HttpFrontend::new_bufferevent, this);
-    } else {
-        evhttp_set_bevcb(http_.get(), nullptr, nullptr);
+}
+
+// evhttp 2.1.12 accepts on its own and says nothing (evhttp_get_request is
+// not exported), but it asks new_bufferevent() for each connection it
+// accepts, before it sets the socket. So new_bufferevent() queues the
+// bufferevent and activates check_fresh_, which runs in the same pass of the
+// loop, after the accepting callback and before the next poll: before
+// anything is read from the new socket. An extra reference keeps each queued
+// bufferevent allocated; bufferevent_free() clears its callbacks, so a null
+// callback argument means evhttp already dropped the connection.
+void HttpFrontend::on_fresh(int, short, void* self) noexcept {
+    static_cast<HttpFrontend*>(self)->admit_fresh();
+}
+
+void HttpFrontend::admit_fresh() {
+    std::vector<Fresh> fresh;
+    fresh.swap(fresh_);
+    for (const Fresh& f : fresh) {
+        void* arg = nullptr;
+        bufferevent_getcb(f.bev, nullptr, nullptr, nullptr, &arg);
+        auto* evcon = static_cast<evhttp_connection*>(arg);
+        if (evcon) {
+            const sockaddr* sa = evhttp_connection_get_addr(evcon);
+            const auto key = sa ? peer_key(sa, sizeof(sockaddr_storage)) : std::nullopt;
+            if (f.usable && key && gate_.admit(*key)) {
+                gate_.track(evcon, *key);
+            } else {
+                if (!f.usable) {
+                    log_.warning("http.accept_failed",
+                                 {{"ip", key ? key->text() : "-"},
+                                  {"reason", "out of memory for a TLS connection"}});
+                }
+                // Nothing of it was read; its socket closes here.
+                evhttp_connection_free(evcon);
+            }
+        }
+        bufferevent_decref(f.bev);
     }
 }
 
-// evhttp sets the socket on it afterwards (bufferevent_setfd), and frees it,
-// closing the socket and the SSL, with the connection.
+// One line for the first refusal, then at most one per kRefusalLogPeriod
+// with the count since the last: a flood must not flood the log.
+void HttpFrontend::log_refusal(ConnectionGate::Refusal why, const PeerKey& peer) {
+    ++refused_;
+    const auto now = monotonic_now();
+    if (refused_logged_ && now - *refused_logged_ < kRefusalLogPeriod) {
+        return;
+    }
+    refused_logged_ = now;
+    const bool total = why == ConnectionGate::Refusal::Total;
+    log_.warning("http.connection_refused",
+                 {{"ip", peer.text()},
+                  {"limit", total ? "http.max_connections" : "http.max_connections_per_ip"},
+                  {"max", total ? gate_.max_connections() : gate_.max_per_ip()},
+                  {"open", total ? gate_.open() : gate_.open_from(peer)},
+                  {"refused", refused_}});
+    refused_ = 0;
+}
+
+// A connection's bufferevent, plain or TLS, or null when libevent or
+// OpenSSL is out of memory. evhttp sets the socket on it (bufferevent_setfd)
+// and frees it, closing the socket and the SSL, with the connection.
 bufferevent* HttpFrontend::new_bufferevent(event_base* base, void* arg) noexcept {
     auto* self = static_cast<HttpFrontend*>(arg);
-    if (SslPtr ssl = self->tls_ ? self->tls_->new_ssl() : nullptr) {
+    bool usable = true;
+    bufferevent* bev = self->make_bufferevent(base);
+    if (!bev) {
+        // Returning null would make evhttp read the connection as plain
+        // HTTP, on an HTTPS port too: give it a plain bufferevent that
+        // admit_fresh() closes before anything is read.
+        usable = false;
+        bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+        if (!bev) {
+            return nullptr; // libevent can allocate nothing: nor can evhttp
+        }
+    }
+    bufferevent_incref(bev);
+    self->fresh_.push_back(Fresh{bev, usable});
+    event_active(self->check_fresh_.get(), EV_TIMEOUT, 1);
+    return bev;
+}
+
+bufferevent* HttpFrontend::make_bufferevent(event_base* base) {
+    if (!tls_) {
+        return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE); // as evhttp's own
+    }
+    if (SslPtr ssl = tls_->new_ssl()) {
         // libevent owns the SSL from here, even when it fails (it frees it).
         bufferevent* bev = bufferevent_openssl_socket_new(
             base, -1, ssl.release(), BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
@@ -116,20 +196,7 @@ bufferevent* HttpFrontend::new_bufferevent(event_base* base, void* arg) noexcept
             return bev;
         }
     }
-    // Returning null would make evhttp read the connection as plain HTTP.
-    self->log_.warning("http.tls_failed", {{"reason", "out of memory for a TLS connection"}});
-    bufferevent* plain = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    if (!plain) {
-        // The one case left in which evhttp makes its own plain bufferevent:
-        // libevent could allocate nothing at all.
-        return nullptr;
-    }
-    bufferevent* mute = bufferevent_filter_new(plain, &discard_input, nullptr,
-                                               BEV_OPT_CLOSE_ON_FREE, nullptr, nullptr);
-    if (!mute) {
-        bufferevent_free(plain);
-    }
-    return mute;
+    return nullptr;
 }
 
 void HttpFrontend::apply_limits() {
@@ -146,6 +213,9 @@ HttpFrontend::~HttpFrontend() {
     graveyard_.clear();
     held_.clear();
     http_.reset(); // frees connections, and with them any request still queued
+    for (const Fresh& f : fresh_) {
+        bufferevent_decref(f.bev);
+    }
 }
 
 std::uint16_t HttpFrontend::serve(int fd) {
@@ -235,7 +305,7 @@ bosh::RequestId HttpFrontend::hold(evhttp_request* req, bool unusable) {
     const bosh::RequestId id{next_request_++};
     set_nodelay(req);
     held_.emplace(id,
-                  std::make_unique<HeldRequest>(base_, req, id, arrival_,
+                  std::make_unique<HeldRequest>(base_, gate_, req, id, arrival_,
                                                 [this](bosh::RequestId gone) { on_gone(gone); }));
     if (unusable) {
         uncoded_.insert(id);

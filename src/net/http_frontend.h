@@ -8,6 +8,7 @@
 #include "bosh/event.h"
 #include "bosh/ids.h"
 #include "bosh/reply.h"
+#include "net/connection_gate.h"
 #include "net/deferred_delete.h"
 #include "net/ev.h"
 #include "net/held_request.h"
@@ -91,11 +92,18 @@ public:
     void respond(bosh::RequestId id, const bosh::Reply& reply);
 
     std::size_t held() const { return held_.size(); }
+    const ConnectionGate& gate() const { return gate_; }
 
 private:
     void apply_limits();
     // evhttp's bufferevent hook: the bufferevent of a connection being accepted.
     static bufferevent* new_bufferevent(event_base* base, void* self) noexcept;
+    bufferevent* make_bufferevent(event_base* base);
+    // Connections evhttp accepted since the last admit_fresh(): the gate
+    // decides (net/connection_gate.h).
+    static void on_fresh(int, short, void* self) noexcept;
+    void admit_fresh();
+    void log_refusal(ConnectionGate::Refusal why, const PeerKey& peer);
     static void on_request(evhttp_request* req, void* self) noexcept;
     void handle(evhttp_request* req);
     void handle_post(evhttp_request* req);
@@ -122,9 +130,19 @@ private:
     HttpConfig config_;
     HttpHandler& handler_;
     const util::Logger& log_;
+    ConnectionGate gate_; // before http_: connections close into it
     EvHttpPtr http_;
     std::shared_ptr<const TlsServerContext> tls_;
+    struct Fresh {
+        bufferevent* bev; // with a reference of ours
+        bool usable;      // false: no TLS could be set up, to be closed
+    };
+    std::vector<Fresh> fresh_;
+    // Refusals since the last http.connection_refused line, and its time.
+    std::uint64_t refused_ = 0;
+    std::optional<util::TimePoint> refused_logged_;
     HttpListener listener_;
+    EventPtr check_fresh_;
     std::uint64_t next_request_ = 1;
     util::TimePoint arrival_{};   // of the request being handled (handle())
     bosh::RequestId arriving_{0}; // the request being handed to the handler; 0: none

@@ -88,6 +88,28 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                "PEM file of the private key of `tls_cert` (unencrypted). Re-read on reload.",
                "Empty: plain HTTP."},
               values::http_tls_key),
+    integer_key("max_connections",
+                {kInteger,
+                 "0",
+                 {},
+                 "Client connections open at once; a new one over it is closed as soon as it is "
+                 "accepted (`http.connection_refused`, at most one line per 10 s). 0: 20000, or "
+                 "`(open-files limit - 64) * 2 / 3` when that is lower (64 descriptors for boshd "
+                 "itself, a third of the rest for connections to XMPP servers). Reloadable; open "
+                 "connections are never closed for it.",
+                 "Bounds descriptors and memory whatever clients do, and leaves room for the "
+                 "connections to the XMPP servers."},
+                0, 1000000, put<kHttp, &HttpConfig::max_connections>),
+    integer_key("max_connections_per_ip",
+                {kInteger,
+                 "256",
+                 {},
+                 "Client connections open at once from one address (IPv4, or IPv6 in full); a "
+                 "new one over it is closed as soon as it is accepted. Reloadable.",
+                 "A browser opens 6 per host name; 256 leaves room for many users behind one "
+                 "NAT while one address cannot take every connection. Behind a proxy every "
+                 "client has the proxy's address: raise it there."},
+                1, 1000000, put<kHttp, &HttpConfig::max_connections_per_ip>),
     integer_key("max_body_size",
                 {kInteger,
                  "65536",

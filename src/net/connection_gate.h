@@ -1,0 +1,116 @@
+// The connection limits of the BOSH listener (README: Connections):
+// http.max_connections in all and http.max_connections_per_ip from one
+// client address. A connection over either is closed as soon as it is
+// accepted, before evhttp sees it, so an attacker costs one accept() and one
+// close() per attempt and never a buffer or a request.
+//
+// evhttp 2.1.12 tells nobody when a server connection opens or closes, so
+// the front end accepts on its own listener (net/http_listener.h), asks
+// admit() first, hands the socket to evhttp, and then track()s the
+// evhttp_connection, whose close callback counts it down. evhttp calls a
+// connection's close callback exactly once for a server connection, from
+// evhttp_connection_free or evhttp_connection_reset_ (2.1.12 http.c); so the
+// gate owns that callback, and a held request that needs it too registers
+// through set_close_hook() instead of evhttp_connection_set_closecb.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <sys/socket.h>
+#include <unordered_map>
+
+struct evhttp_connection;
+
+namespace boshd::net {
+
+struct ConnectionLimits {
+    std::size_t max_connections = 0; // 0: default_max_connections()
+    std::size_t max_per_ip = 256;
+
+    bool operator==(const ConnectionLimits&) const = default;
+};
+
+// The default of http.max_connections: 20000, or fewer when the open-files
+// limit (RLIMIT_NOFILE) cannot hold that many next to everything else.
+// Reserve: 64 descriptors for boshd itself (listeners, DNS, log, signals),
+// and a third of the rest for connections to XMPP servers (an idle session
+// holds one client connection and one server connection; a busy one two
+// client connections): min(20000, (nofile - 64) * 2 / 3), at least 1.
+std::size_t default_max_connections();
+
+// A client address: IPv4 (also when written as ::ffff:a.b.c.d) or IPv6.
+struct PeerKey {
+    std::array<std::uint8_t, 16> bytes{};
+    bool v6 = false;
+
+    bool operator==(const PeerKey&) const = default;
+    std::string text() const;
+};
+
+struct PeerKeyHash {
+    std::size_t operator()(const PeerKey& k) const noexcept;
+};
+
+// nullopt for a socket family other than IPv4 and IPv6 (never accepted).
+std::optional<PeerKey> peer_key(const sockaddr* sa, socklen_t len);
+
+class ConnectionGate {
+public:
+    enum class Refusal { Total, PerIp };
+    // Told of each refused connection; the caller rate-limits its log line.
+    using OnRefused = std::function<void(Refusal why, const PeerKey& peer)>;
+    using CloseHook = void (*)(evhttp_connection*, void*);
+
+    // The gate must outlive the evhttp whose connections it tracks (freeing
+    // an evhttp closes them into the gate).
+    ConnectionGate(const ConnectionLimits& limits, OnRefused on_refused);
+    ~ConnectionGate();
+
+    ConnectionGate(const ConnectionGate&) = delete;
+    ConnectionGate& operator=(const ConnectionGate&) = delete;
+
+    // New limits (a reload), for connections accepted from now on; open
+    // ones are never closed for it.
+    void set_limits(const ConnectionLimits& limits);
+
+    // Counts a connection from |peer| in and returns true, or says no
+    // (on_refused) when that would pass a limit.
+    bool admit(const PeerKey& peer);
+    // Counts an admitted connection out again: evhttp could not take it.
+    void release(const PeerKey& peer);
+    // An admitted connection, now evhttp's: counted out when it closes.
+    void track(evhttp_connection* evcon, const PeerKey& peer);
+    // |hook| (null: none) runs when |evcon| closes, before the gate counts it
+    // out; for a connection the gate does not track, evhttp's own close
+    // callback is set instead.
+    void set_close_hook(evhttp_connection* evcon, CloseHook hook, void* arg);
+
+    std::size_t open() const { return open_; }
+    std::size_t open_from(const PeerKey& peer) const;
+    std::size_t max_connections() const { return max_connections_; }
+    std::size_t max_per_ip() const { return limits_.max_per_ip; }
+
+private:
+    struct Tracked {
+        PeerKey peer;
+        CloseHook hook = nullptr;
+        void* arg = nullptr;
+    };
+    static void on_close(evhttp_connection* evcon, void* self) noexcept;
+    // Trusted proxies (issue 8, http.trusted_proxies) will be exempt from the
+    // per-address limit: the one place that decides it.
+    bool counts_per_ip(const PeerKey& peer) const;
+
+    ConnectionLimits limits_;
+    std::size_t max_connections_;
+    OnRefused on_refused_;
+    std::size_t open_ = 0;
+    std::unordered_map<PeerKey, std::size_t, PeerKeyHash> per_ip_;
+    std::unordered_map<evhttp_connection*, Tracked> tracked_;
+};
+
+} // namespace boshd::net
