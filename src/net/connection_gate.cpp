@@ -63,8 +63,9 @@ std::optional<PeerKey> peer_key(const sockaddr* sa, socklen_t len) {
     return std::nullopt;
 }
 
-ConnectionGate::ConnectionGate(const ConnectionLimits& limits, OnRefused on_refused)
-    : on_refused_(std::move(on_refused)) {
+ConnectionGate::ConnectionGate(const ConnectionLimits& limits, OnRefused on_refused,
+                               OnClosed on_closed)
+    : on_refused_(std::move(on_refused)), on_closed_(std::move(on_closed)) {
     set_limits(limits);
 }
 
@@ -135,6 +136,9 @@ void ConnectionGate::on_close(evhttp_connection* evcon, void* self) noexcept {
     gate->release(tracked.peer);
     if (tracked.hook) {
         tracked.hook(evcon, tracked.arg);
+    }
+    if (gate->on_closed_) {
+        gate->on_closed_(evcon);
     }
 }
 

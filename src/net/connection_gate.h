@@ -1,17 +1,19 @@
 // The connection limits of the BOSH listener (README: Connections):
 // http.max_connections in all and http.max_connections_per_ip from one
 // client address. A connection over either is closed as soon as it is
-// accepted, before evhttp sees it, so an attacker costs one accept() and one
-// close() per attempt and never a buffer or a request.
+// accepted, before a byte of it is read, so an attacker costs one accept()
+// and one close() per attempt and never a buffer or a request.
 //
-// evhttp 2.1.12 tells nobody when a server connection opens or closes, so
-// the front end accepts on its own listener (net/http_listener.h), asks
-// admit() first, hands the socket to evhttp, and then track()s the
+// evhttp 2.1.12 tells nobody when a server connection opens or closes, and
+// does not export evhttp_get_request, so an own listener could not hand it
+// sockets. The front end learns of each connection through evhttp's
+// bufferevent hook and asks admit() before anything is read from it
+// (net/http_frontend.cpp, admit_fresh), then track()s the
 // evhttp_connection, whose close callback counts it down. evhttp calls a
-// connection's close callback exactly once for a server connection, from
-// evhttp_connection_free or evhttp_connection_reset_ (2.1.12 http.c); so the
-// gate owns that callback, and a held request that needs it too registers
-// through set_close_hook() instead of evhttp_connection_set_closecb.
+// server connection's close callback exactly once, from
+// evhttp_connection_free or evhttp_connection_reset_ (2.1.12 http.c); so
+// the gate owns that callback, and a held request that needs it too
+// registers through set_close_hook() instead of evhttp_connection_set_closecb.
 #pragma once
 
 #include <array>
@@ -64,10 +66,12 @@ public:
     // Told of each refused connection; the caller rate-limits its log line.
     using OnRefused = std::function<void(Refusal why, const PeerKey& peer)>;
     using CloseHook = void (*)(evhttp_connection*, void*);
+    // Told of each tracked connection closing, after its close hook.
+    using OnClosed = std::function<void(evhttp_connection*)>;
 
     // The gate must outlive the evhttp whose connections it tracks (freeing
     // an evhttp closes them into the gate).
-    ConnectionGate(const ConnectionLimits& limits, OnRefused on_refused);
+    ConnectionGate(const ConnectionLimits& limits, OnRefused on_refused, OnClosed on_closed = {});
     ~ConnectionGate();
 
     ConnectionGate(const ConnectionGate&) = delete;
@@ -108,6 +112,7 @@ private:
     ConnectionLimits limits_;
     std::size_t max_connections_;
     OnRefused on_refused_;
+    OnClosed on_closed_;
     std::size_t open_ = 0;
     std::unordered_map<PeerKey, std::size_t, PeerKeyHash> per_ip_;
     std::unordered_map<evhttp_connection*, Tracked> tracked_;

@@ -36,6 +36,9 @@ struct HttpConfig {
     // Idle keep-alive connections and slow request reads are closed after
     // this; it never cuts a held request (evhttp stops reading while holding).
     util::Seconds idle_timeout{60};
+    // A request head must be complete within this of its first byte, and a
+    // body within this of the end of its head (net/head_guard.h).
+    util::Seconds header_timeout{10};
     // Origins allowed by CORS; "*" allows any. Empty: no CORS headers at all.
     std::vector<std::string> cors_origins = {"*"};
 

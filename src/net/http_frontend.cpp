@@ -69,8 +69,10 @@ constexpr auto kRefusalLogPeriod = std::chrono::seconds(10);
 HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
                            const util::Logger& log)
     : base_(base), config_(config), handler_(handler), log_(log),
-      gate_(limits_of(config),
-            [this](ConnectionGate::Refusal why, const PeerKey& peer) { log_refusal(why, peer); }),
+      gate_(
+          limits_of(config),
+          [this](ConnectionGate::Refusal why, const PeerKey& peer) { log_refusal(why, peer); },
+          [this](evhttp_connection* evcon) { guards_.erase(evcon); }),
       http_(evhttp_new(base)),
       listener_(base, http_.get(),
                 [this](std::string_view reason, long pause_ms) {
@@ -84,7 +86,7 @@ HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandl
     }
     allow_every_method(http_.get());
     // Every connection's bufferevent is made here, plain or TLS, so that
-    // accept() finds its evhttp_connection.
+    // admit_fresh() learns of every connection.
     evhttp_set_bevcb(http_.get(), &HttpFrontend::new_bufferevent, this);
     apply_limits();
     evhttp_set_gencb(http_.get(), &HttpFrontend::on_request, this);
@@ -124,6 +126,7 @@ void HttpFrontend::admit_fresh() {
             const auto key = sa ? peer_key(sa, sizeof(sockaddr_storage)) : std::nullopt;
             if (f.usable && key && gate_.admit(*key)) {
                 gate_.track(evcon, *key);
+                guard(evcon);
             } else {
                 if (!f.usable) {
                     log_.warning("http.accept_failed",
@@ -136,6 +139,62 @@ void HttpFrontend::admit_fresh() {
         }
         bufferevent_decref(f.bev);
     }
+}
+
+// Watches |evcon|'s request heads (net/head_guard.h); a connection that
+// cannot be watched is not served.
+void HttpFrontend::guard(evhttp_connection* evcon) {
+    try {
+        guards_[evcon] = std::make_unique<HeadGuard>(
+            base_, evcon, config_.max_header_size, config_.header_timeout,
+            [this](evhttp_connection* c, const HeadRefusal& r) { refuse_connection(c, r); });
+    } catch (const std::exception& e) {
+        guards_.erase(evcon);
+        log_.warning("http.accept_failed", {{"reason", e.what()}});
+        evhttp_connection_free(evcon);
+    }
+}
+
+// The answer is written here rather than through evhttp, which has no
+// request for these bytes. evhttp's callbacks are replaced first (it must not
+// see a write complete on a connection it thinks is reading); the
+// connection is freed once the answer is written, or on an error or the
+// write timeout evhttp set (http.idle_timeout), by these callbacks.
+void HttpFrontend::refuse_connection(evhttp_connection* evcon, const HeadRefusal& refusal) {
+    char* host = nullptr;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evcon, &host, &port);
+    log_.notice("http.refused",
+                {{"peer", std::string(host ? host : "-") + ":" + std::to_string(port)},
+                 {"status", refusal.status},
+                 {"reason", refusal.why}});
+    const std::string body = std::string(refusal.why) + "\n";
+    std::string reply = "HTTP/1.1 " + std::to_string(refusal.status) + " " +
+                        std::string(refusal.reason) +
+                        "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\nConnection: close\r\n";
+    if (refusal.status == 405) {
+        reply += "Allow: POST, GET, HEAD, OPTIONS\r\n";
+    }
+    reply += "\r\n" + body;
+    bufferevent* bev = evhttp_connection_get_bufferevent(evcon);
+    bufferevent_setcb(bev, nullptr, &HttpFrontend::on_refusal_written,
+                      &HttpFrontend::on_refusal_error, evcon);
+    bufferevent_disable(bev, EV_READ);
+    bufferevent_enable(bev, EV_WRITE);
+    if (bufferevent_write(bev, reply.data(), reply.size()) != 0) {
+        evhttp_connection_free(evcon);
+    }
+}
+
+void HttpFrontend::on_refusal_written(bufferevent* bev, void* evcon) noexcept {
+    if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+        evhttp_connection_free(static_cast<evhttp_connection*>(evcon)); // the gate counts it out
+    }
+}
+
+void HttpFrontend::on_refusal_error(bufferevent*, short, void* evcon) noexcept {
+    evhttp_connection_free(static_cast<evhttp_connection*>(evcon));
 }
 
 // One line for the first refusal, then at most one per kRefusalLogPeriod
@@ -202,8 +261,11 @@ bufferevent* HttpFrontend::make_bufferevent(event_base* base) {
 void HttpFrontend::apply_limits() {
     evhttp_set_max_body_size(http_.get(),
                              static_cast<ev_ssize_t>(config_.max_body_size) * kTransportBodyFactor);
-    // A request line or header block over it gets evhttp's 413 and a close.
-    evhttp_set_max_headers_size(http_.get(), static_cast<ev_ssize_t>(config_.max_header_size));
+    // Only a backstop: net/head_guard.h refuses a request line over 8 KiB
+    // (414) and a header block over max_header_size (431) before evhttp
+    // reads them.
+    evhttp_set_max_headers_size(http_.get(),
+                                static_cast<ev_ssize_t>(config_.max_header_size + kMaxRequestLine));
     // Reading a request and idle keep-alive connections; never a held request,
     // since evhttp does not read while we hold one.
     evhttp_set_timeout(http_.get(), static_cast<int>(config_.idle_timeout.count()));

@@ -11,6 +11,7 @@
 #include "net/connection_gate.h"
 #include "net/deferred_delete.h"
 #include "net/ev.h"
+#include "net/head_guard.h"
 #include "net/held_request.h"
 #include "net/http_config.h"
 #include "net/http_listener.h"
@@ -104,6 +105,11 @@ private:
     static void on_fresh(int, short, void* self) noexcept;
     void admit_fresh();
     void log_refusal(ConnectionGate::Refusal why, const PeerKey& peer);
+    // Answers |refusal| on |evcon| (net/request_head.h) and frees it.
+    void refuse_connection(evhttp_connection* evcon, const HeadRefusal& refusal);
+    void guard(evhttp_connection* evcon);
+    static void on_refusal_written(bufferevent* bev, void* evcon) noexcept;
+    static void on_refusal_error(bufferevent* bev, short what, void* evcon) noexcept;
     static void on_request(evhttp_request* req, void* self) noexcept;
     void handle(evhttp_request* req);
     void handle_post(evhttp_request* req);
@@ -138,6 +144,7 @@ private:
         bool usable;      // false: no TLS could be set up, to be closed
     };
     std::vector<Fresh> fresh_;
+    std::unordered_map<evhttp_connection*, std::unique_ptr<HeadGuard>> guards_;
     // Refusals since the last http.connection_refused line, and its time.
     std::uint64_t refused_ = 0;
     std::optional<util::TimePoint> refused_logged_;

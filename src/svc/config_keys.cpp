@@ -121,11 +121,11 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                 {kInteger,
                  "8192",
                  {},
-                 "Longest request line, and largest header block, in bytes; beyond it the "
-                 "request gets 400 and its connection is closed. A request with more than 100 "
-                 "header lines gets 431, one with two `Content-Length` headers or any "
-                 "`Transfer-Encoding` gets 400, each with the connection closed, so that "
-                 "nothing after it is read as another request.",
+                 "Largest header block, in bytes; beyond it the request gets 431 and its "
+                 "connection is closed. A request line over 8 KiB gets 414, one with more "
+                 "than 100 header lines 431, one with two `Content-Length` headers or any "
+                 "`Transfer-Encoding` 400, an unknown method 405, each with the connection "
+                 "closed, so that nothing after it is read as another request.",
                  "8 KiB is what nginx and most servers allow; BOSH requests carry a handful of "
                  "short headers."},
                 1024, 65536, put<kHttp, &HttpConfig::max_header_size>),
@@ -138,6 +138,18 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
          "request.",
          "60 s frees the sockets of vanished clients."},
         1, 3600, put<kHttp, &HttpConfig::idle_timeout>),
+    integer_key("header_timeout",
+                {kInteger,
+                 "10",
+                 {},
+                 "Seconds a request's head (request line and headers) may take from its first "
+                 "byte, and its body from the end of the head; a client slower than that gets "
+                 "408 and its connection is closed, however it trickles its bytes. Reloadable, "
+                 "for new connections.",
+                 "BOSH requests are a few hundred bytes; 10 s is ample on a slow mobile link "
+                 "and cuts off slow-header (slowloris) attacks, which the idle timeout cannot: "
+                 "it restarts with every byte."},
+                1, 3600, put<kHttp, &HttpConfig::header_timeout>),
     integer_key(
         "compress_min_size",
         {kInteger,

@@ -122,6 +122,19 @@ class HttpsTest(BoshTestCase):
         conn.push(message("still-held"))
         self.assertHasStanza(held.read_response(), "message")
 
+    def test_hostile_requests_over_https_get_their_4xx(self):
+        # The checker's answers go out through TLS (net/http_frontend.cpp).
+        for request, status in ((b"post /http-bind HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+                                (b"GET /http-bind?%s HTTP/1.1\r\n\r\n" % (b"q" * 9000), 414),
+                                (b"GET /http-bind HTTP/1.1\r\nX: %s\r\n\r\n" % (b"a" * 9000), 431)):
+            c = self.https_session().conn()
+            c.send_raw(request)
+            r = c.read_response(close_delimited_ok=True)
+            self.assertEqual(r.status, status, r)
+            self.assertEqual(r.header("Connection"), "close")
+            self.assertTrue(c.closed_by_peer())
+        self.assertEqual(self.https_session().create().status, 200)
+
     def test_reload_swaps_the_certificate(self):
         old = served_certificate(self.boshd.port, self.ca)
         self.assertEqual(old, der_of(self.cert))
