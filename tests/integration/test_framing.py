@@ -231,6 +231,24 @@ class HeaderTimeoutTest(BoshTestCase):
         time.sleep(1.5)
         self.assertEqual(c.request("GET", PATH).status, 200)
 
+    def test_the_clock_stops_while_an_earlier_request_is_held(self):
+        # C124-18-01: a request pipelined behind a held one, half of it in the
+        # same segment; boshd does not read the rest while it holds the
+        # first, so that wait is not the client's.
+        s, conn = self.open_session()
+        c = s.conn()
+        first = c.build("POST", PATH, s.body(rid=s.rid + 1))
+        second = c.build("POST", PATH, s.body(message("second"), rid=s.rid + 2))
+        c.send_raw(first + second[:20])
+        time.sleep(1.5)
+        c.send_raw(second[20:])
+        conn.push(message("for-the-first"))
+        self.assertHasStanza(c.read_response(), "message")
+        conn.wait_data("second")
+        conn.push(message("for-the-second"))
+        self.assertHasStanza(c.read_response(), "message")
+        self.assertEqual(self.boshd.count("http.refused"), 0)
+
     def test_a_held_request_is_not_cut_off(self):
         s, conn = self.open_session()
         c, _ = s.send()
