@@ -6,6 +6,7 @@
 #include "bosh/engine.h"
 #include "net/backend_link.h"
 #include "net/deferred_delete.h"
+#include "net/dns_resolver.h"
 #include "net/ev.h"
 #include "net/http_frontend.h"
 #include "net/tls_client.h"
@@ -115,7 +116,8 @@ private:
     const std::string config_path_;
     util::Logger& log_;
     net::EventBasePtr base_;
-    net::EvDnsPtr dns_;
+    util::Random& random_;                  // SRV weights (the engine has its own reference)
+    std::shared_ptr<net::DnsResolver> dns_; // live links keep the one they started with
     bosh::Engine engine_;
     TlsContexts tls_; // by route domain
     std::unique_ptr<net::HttpFrontend> http_;
