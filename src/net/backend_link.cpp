@@ -50,7 +50,7 @@ void BackendLink::on_srv(const DnsResult& result) {
     const std::string name = route_->srv_name();
     switch (result.status) {
     case DnsResult::Status::Found:
-        // RFC 6120 §3.2.1 step 3: "." alone means no XMPP service at this
+        // RFC 6120 §3.2.1, RFC 2782: "." alone means no XMPP service at this
         // domain; the address records are not tried.
         if (srv_service_refused(result.answer.srv)) {
             return fail("no XMPP service at " + route_->domain + ": the SRV record of " + name +
@@ -61,7 +61,7 @@ void BackendLink::on_srv(const DnsResult& result) {
         }
         break;
     case DnsResult::Status::NoRecord:
-        // RFC 6120 §3.2.1 step 8 (§3.2.2): no SRV record, so the domain's own
+        // RFC 6120 §3.2.2: no SRV record, so the domain's own
         // address records (the route's host, the domain unless set) on the
         // route's port.
         targets_.push_back({route_->host, route_->port});
@@ -72,13 +72,18 @@ void BackendLink::on_srv(const DnsResult& result) {
     try_next_target();
 }
 
-// RFC 6120 §3.2.1 step 6: a target that cannot be reached (refused, timed
-// out, no address) is followed by the next one; the link fails once none is left.
+// RFC 6120 §3.2.1: a target that cannot be reached (refused, timed out, no
+// address) is followed by the next one; the link fails once none is left.
+// After SRV targets that all failed, the domain's own address is not tried:
+// the RFC says an initiating entity that got an SRV answer SHOULD NOT fall
+// back (§3.2.1, against a state mismatch between the two directions).
 void BackendLink::try_next_target() {
     if (next_target_ == targets_.size()) {
         return fail(last_error_.empty() ? "no target to connect to" : last_error_);
     }
     const Target& target = targets_[next_target_++];
+    addresses_.clear();
+    next_address_ = 0;
     lookup_ = dns_->lookup_addresses(target.host,
                                      [this](const DnsResult& result) { on_addresses(result); });
 }
@@ -90,7 +95,7 @@ void BackendLink::on_addresses(const DnsResult& result) {
     const Target& target = targets_[next_target_ - 1];
     if (result.status != DnsResult::Status::Found) {
         last_error_ = "cannot resolve " + target.host + ": " + result.error;
-        return try_next_target();
+        return retry();
     }
     addresses_ = result.answer.addresses;
     next_address_ = 0;
@@ -132,8 +137,18 @@ void BackendLink::try_next_address() {
         const int err = EVUTIL_SOCKET_ERROR();
         last_error_ = "connection to " + where_ + " failed: " + std::strerror(err);
         bev_.reset();
-        try_next_address();
+        retry();
     }
+}
+
+// After a failed try: say why when something is left to try, then try it.
+// The last failure is the link's, reported once by fail().
+void BackendLink::retry() {
+    const bool more = next_address_ < addresses_.size() || next_target_ < targets_.size();
+    if (more) {
+        handler_.on_backend_retry(id_, last_error_);
+    }
+    try_next_address();
 }
 
 void BackendLink::write(std::string_view bytes) {
@@ -304,7 +319,7 @@ void BackendLink::handle_event(short what) {
         // Freeing the bufferevent inside its own callback is allowed.
         last_error_ = reason;
         bev_.reset();
-        return try_next_address();
+        return retry();
     }
     state_ = State::Dead;
     bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);

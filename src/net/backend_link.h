@@ -29,6 +29,9 @@ public:
     virtual void on_backend_connected(bosh::LinkId link) = 0;
     virtual void on_backend_tls_ready(bosh::LinkId link) = 0;
     virtual void on_backend_data(bosh::LinkId link, std::string_view bytes) = 0;
+    // One address of one target could not be reached; the link goes on to
+    // the next (RFC 6120 §3.2.1). Only logged.
+    virtual void on_backend_retry(bosh::LinkId link, std::string_view reason) = 0;
     // The connection failed or closed on its own; the link is dead.
     virtual void on_backend_closed(bosh::LinkId link, std::string_view reason) = 0;
     // The link is finished (after close() drained, or after a failure) and
@@ -82,6 +85,7 @@ private:
     void on_addresses(const DnsResult& result);
     void try_next_target();
     void try_next_address();
+    void retry();
     void handle_event(short what);
     void fail(std::string reason);
     void finish();

@@ -22,7 +22,7 @@ struct SrvRecord {
 };
 
 // RFC 2782: a single record whose target is "." says the service is
-// decidedly not available at this domain (RFC 6120 §3.2.1 step 3: do not
+// decidedly not available at this domain (RFC 6120 §3.2.1: do not
 // fall back to the domain's address records).
 bool srv_service_refused(const std::vector<SrvRecord>& records);
 

@@ -160,6 +160,9 @@ void Server::on_backend_tls_ready(bosh::LinkId link) {
 void Server::on_backend_data(bosh::LinkId link, std::string_view bytes) {
     dispatch(bosh::BackendData{link, bytes});
 }
+void Server::on_backend_retry(bosh::LinkId link, std::string_view reason) {
+    log_.info("backend.retry", {{"link", bosh::value_of(link)}, {"reason", reason}});
+}
 void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
     log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
     if (const auto* l = this->link(link)) {

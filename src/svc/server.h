@@ -76,6 +76,7 @@ private:
     void on_backend_connected(bosh::LinkId link) override;
     void on_backend_tls_ready(bosh::LinkId link) override;
     void on_backend_data(bosh::LinkId link, std::string_view bytes) override;
+    void on_backend_retry(bosh::LinkId link, std::string_view reason) override;
     void on_backend_closed(bosh::LinkId link, std::string_view reason) override;
     void on_link_done(bosh::LinkId link) override;
 

@@ -7,6 +7,7 @@ all for a "." target, remote-connection-failed when the DNS is down, and
 answers cached for their TTL."""
 
 import signal
+import socket
 
 from boshclient.boshd import PATH, make_config, route
 from boshclient.fake_dns import FakeDns, a, closed_udp_port, srv
@@ -96,8 +97,45 @@ class SrvTargetTest(SrvTestCase):
         })
         self.launch_with([srv_route()], dns.address)
         self.assertSessionOn(self.xmpp)
-        self.assertTrue(dns.asked("down.hosting.test", "A"), "the first target was tried")
+        retry = self.boshd.wait_log("backend.retry")
+        self.assertEqual(len(retry), 1)
+        self.assertIn("connection to down.hosting.test:", retry[0][1]["reason"])
         self.assertEqual(self.boshd.count("backend.closed"), 0)
+
+    def test_next_target_when_the_first_times_out(self):
+        # A listener whose accept queue is full: the SYN goes unanswered, so
+        # the connection neither succeeds nor fails until the 4 s try is over.
+        hole = socket.socket()
+        self.addCleanup(hole.close)
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(0)
+        filler = socket.create_connection(hole.getsockname())
+        self.addCleanup(filler.close)
+        dns = self.start_dns({
+            SRV_NAME: [srv(0, 0, hole.getsockname()[1], "slow.hosting.test"),
+                       srv(1, 0, self.xmpp.port, "up.hosting.test")],
+            "slow.hosting.test": [a("127.0.0.1")],
+            "up.hosting.test": [a("127.0.0.1")],
+        })
+        self.launch_with([srv_route()], dns.address)
+        s = self.new_session(to=DOMAIN, timeout=10.0)
+        resp = s.create()
+        self.assertIsNone(resp.xml().get("type"), resp.body)
+        self.xmpp.wait_connection(0)
+        retry = self.boshd.wait_log("backend.retry")
+        self.assertIn("slow.hosting.test", retry[0][1]["reason"])
+        self.assertIn("timed out", retry[0][1]["reason"])
+
+    def test_each_address_of_a_target_in_turn(self):
+        # Nothing listens on 127.0.0.2 at that port: refused, then 127.0.0.1.
+        dns = self.start_dns({
+            SRV_NAME: [srv(0, 0, self.xmpp.port, "two.hosting.test")],
+            "two.hosting.test": [a("127.0.0.2"), a("127.0.0.1")],
+        })
+        self.launch_with([srv_route()], dns.address)
+        self.assertSessionOn(self.xmpp)
+        retry = self.boshd.wait_log("backend.retry")
+        self.assertIn("(127.0.0.2)", retry[0][1]["reason"])
 
     def test_next_target_when_the_first_has_no_address(self):
         dns = self.start_dns({
@@ -108,6 +146,8 @@ class SrvTargetTest(SrvTestCase):
         self.launch_with([srv_route()], dns.address)
         self.assertSessionOn(self.xmpp)
         self.assertTrue(dns.asked("gone.hosting.test", "A"))
+        retry = self.boshd.wait_log("backend.retry")
+        self.assertIn("cannot resolve gone.hosting.test", retry[0][1]["reason"])
 
     def test_every_target_refusing_is_remote_connection_failed(self):
         dns = self.start_dns({
@@ -119,8 +159,13 @@ class SrvTargetTest(SrvTestCase):
         self.launch_with([srv_route()], dns.address)
         _, resp = self.create()
         self.assertTerminate(resp, "remote-connection-failed")
-        self.assertTrue(dns.asked("a.hosting.test", "A"))
         self.assertIn("b.hosting.test", self.termination_reason())  # the last one tried
+        # The first failure is a retry, the last one the link's, logged once.
+        self.assertEqual(len(self.boshd.wait_log("backend.retry")), 1)
+        self.assertIn("a.hosting.test", self.boshd.log_events("backend.retry")[0][1]["reason"])
+        self.assertEqual(self.boshd.count("backend.closed"), 1)
+        # An SRV answer was had: no fall-back to the domain's own address.
+        self.assertEqual(dns.asked(DOMAIN), [])
 
 
 class SrvFallbackTest(SrvTestCase):
@@ -160,6 +205,20 @@ class SrvFallbackTest(SrvTestCase):
         self.assertIn("cannot resolve " + SRV_NAME, reason)
         self.assertIn(reason, self.termination_reason())
         self.assertEqual(len(self.xmpp.conns), 0)
+
+    def test_dns_silent_times_out_remote_connection_failed(self):
+        # A DNS server that never answers: c-ares' retries run on boshd's
+        # timer (1.5 s, then 3 s) and the link fails with c-ares' reason.
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(silent.close)
+        silent.bind(("127.0.0.1", 0))
+        self.launch_with([srv_route(port=self.xmpp.port)], "127.0.0.1:%d" % silent.getsockname()[1])
+        s = self.new_session(to=DOMAIN, timeout=10.0)
+        resp = s.conn().post(PATH, s.creation_body())
+        self.assertTerminate(resp, "remote-connection-failed")
+        reason = self.boshd.wait_log("backend.closed")[0][1]["reason"]
+        self.assertIn("cannot resolve " + SRV_NAME, reason)
+        self.assertIn("Timeout", reason)
 
     def test_plain_host_resolves_through_the_resolver_too(self):
         dns = self.start_dns({"xmpp.internal.test": [a("127.0.0.1")]})
