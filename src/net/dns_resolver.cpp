@@ -1,6 +1,7 @@
 #include "net/dns_resolver.h"
 
 #include "net/clock.h"
+#include "net/dns_message.h"
 
 #include <algorithm>
 #include <ares.h>
@@ -24,85 +25,6 @@ constexpr std::size_t kCacheEntries = 1024;
 // rather than a timeout of its own.
 constexpr int kTimeoutMs = 1500;
 constexpr int kTries = 2;
-
-constexpr std::uint16_t kTypeSrv = 33;
-constexpr std::uint16_t kClassIn = 1;
-
-std::uint16_t read16(const unsigned char* p) {
-    return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
-std::uint32_t read32(const unsigned char* p) {
-    return (static_cast<std::uint32_t>(read16(p)) << 16) | read16(p + 2);
-}
-
-// Expands the (possibly compressed) name at |p|; false if malformed.
-bool expand_name(const unsigned char* p, const unsigned char* abuf, int alen, std::string* out,
-                 long* length) {
-    char* name = nullptr;
-    if (ares_expand_name(p, abuf, alen, &name, length) != ARES_SUCCESS) {
-        return false;
-    }
-    if (out) {
-        *out = name;
-    }
-    ares_free_string(name);
-    return true;
-}
-
-// The SRV records of a reply and the least of their TTLs. c-ares 1.18's
-// ares_parse_srv_reply drops the TTL, which the cache needs, so the answer
-// section is walked here (RFC 1035 §4.1, RFC 2782 for the RDATA).
-bool parse_srv(const unsigned char* abuf, int alen, std::vector<SrvRecord>& out,
-               std::uint32_t& ttl) {
-    if (alen < HFIXEDSZ) {
-        return false;
-    }
-    const unsigned char* end = abuf + alen;
-    const unsigned qdcount = read16(abuf + 4);
-    const unsigned ancount = read16(abuf + 6);
-    const unsigned char* p = abuf + HFIXEDSZ;
-    long len = 0;
-    for (unsigned i = 0; i < qdcount; ++i) {
-        if (!expand_name(p, abuf, alen, nullptr, &len) || end - p < len + QFIXEDSZ) {
-            return false;
-        }
-        p += len + QFIXEDSZ;
-    }
-    ttl = std::numeric_limits<std::uint32_t>::max();
-    for (unsigned i = 0; i < ancount; ++i) {
-        if (!expand_name(p, abuf, alen, nullptr, &len) || end - p < len + RRFIXEDSZ) {
-            return false;
-        }
-        p += len;
-        const std::uint16_t type = read16(p);
-        const std::uint16_t klass = read16(p + 2);
-        const std::uint32_t rr_ttl = read32(p + 4);
-        const std::uint16_t rdlength = read16(p + 8);
-        p += RRFIXEDSZ;
-        if (end - p < rdlength) {
-            return false;
-        }
-        if (type == kTypeSrv && klass == kClassIn) {
-            SrvRecord r;
-            if (rdlength < 7) {
-                return false;
-            }
-            r.priority = read16(p);
-            r.weight = read16(p + 2);
-            r.port = read16(p + 4);
-            if (!expand_name(p + 6, abuf, alen, &r.target, &len)) {
-                return false;
-            }
-            if (r.target.empty()) {
-                r.target = "."; // the root: "no service here" (RFC 2782)
-            }
-            out.push_back(std::move(r));
-            ttl = std::min(ttl, rr_ttl);
-        }
-        p += rdlength; // CNAMEs and the like are skipped
-    }
-    return true;
-}
 
 DnsResult failure(DnsResult::Status status, std::string error) {
     DnsResult r;
@@ -261,12 +183,14 @@ void DnsResolver::on_srv(void* arg, int status, int, unsigned char* abuf, int al
             return query.resolver->complete(query,
                                             failure(status_of(status), ares_strerror(status)), {});
         }
-        DnsResult result;
-        std::uint32_t ttl = 0;
-        if (!parse_srv(abuf, alen, result.answer.srv, ttl)) {
+        SrvAnswer srv;
+        if (alen < 0 || !parse_srv_reply({abuf, static_cast<std::size_t>(alen)}, srv)) {
             return query.resolver->complete(
                 query, failure(DnsResult::Status::Failed, "malformed SRV reply"), {});
         }
+        DnsResult result;
+        result.answer.srv = std::move(srv.records);
+        const std::uint32_t ttl = srv.ttl;
         if (result.answer.srv.empty()) {
             return query.resolver->complete(
                 query, failure(DnsResult::Status::NoRecord, "no SRV record"), {});

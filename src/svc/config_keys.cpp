@@ -279,9 +279,9 @@ constexpr auto kBackendKeys = std::to_array<Key<Config>>({
                "The DNS server that finds the XMPP servers: a route's host and, with `srv = "
                "true`, its SRV records. `\"\"` means the system's (`/etc/resolv.conf`, and "
                "`/etc/hosts` first for addresses). Written `\"127.0.0.1:5353\"` or "
-               "`\"[::1]:53\"`. Each try waits 1.5 s, twice over (with c-ares' doubling, about "
-               "4.5 s before a dead server is reported); answers are kept for their TTL. A "
-               "reload applies it to new sessions.",
+               "`\"[::1]:53\"`. A server that does not answer is given 1.5 s, then 3 s, before "
+               "the session fails with `remote-connection-failed`; answers are kept for their "
+               "TTL. A reload applies it to new sessions.",
                "The system's resolver is what the operator has already set up; a fixed one is "
                "for a split-horizon DNS or tests."},
               values::resolver),
