@@ -277,7 +277,7 @@ class SrvReloadTest(SrvTestCase):
         r = srv_route(srv=srv_on, host="127.0.0.1", port=closed_port())
         return make_config([r], backend={"resolver": resolver})
 
-    def test_reload_turns_srv_on_and_changes_the_resolver(self):
+    def test_reload_turns_srv_on_changes_the_resolver_and_empties_the_cache(self):
         dns = self.start_dns({SRV_NAME: [srv(0, 0, self.xmpp.port, "xmpp1.hosting.test")],
                               "xmpp1.hosting.test": [a("127.0.0.1")]})
         self.boshd = self.launch(self.config(False, "127.0.0.1:%d" % closed_udp_port()))
@@ -285,9 +285,20 @@ class SrvReloadTest(SrvTestCase):
         self.assertTerminate(resp, "remote-connection-failed")  # host:port refuses
         self.assertEqual(dns.asked(), [])
 
+        self.reload(self.config(True, dns.address))
+        self.assertSessionOn(self.xmpp, 0)
+        self.assertSessionOn(self.xmpp, 1)
+        self.assertEqual(len(dns.asked(SRV_NAME, "SRV")), 1)  # the second from the cache
+
+        # A reload starts a new resolver (re-reading /etc/resolv.conf when it
+        # is the system's): the cache starts empty.
+        self.reload(self.config(True, dns.address))
+        self.assertSessionOn(self.xmpp, 2)
+        self.assertEqual(len(dns.asked(SRV_NAME, "SRV")), 2)
+
+    def reload(self, text):
+        before = self.boshd.count("config.reloaded")
         with open(self.boshd.config_path, "w") as f:
-            f.write(self.config(True, dns.address))
+            f.write(text)
         self.boshd.signal(signal.SIGHUP)
-        self.boshd.wait_log("config.reloaded")
-        self.assertSessionOn(self.xmpp)
-        self.assertEqual(dns.asked(SRV_NAME, "SRV"), [(SRV_NAME, "SRV")])
+        self.boshd.wait_log("config.reloaded", count=before + 1)
