@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <ares.h>
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <cstring>
 #include <event2/event.h>
 #include <limits>
+#include <netinet/in.h>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -37,6 +40,24 @@ DnsResult::Status status_of(int ares_status) {
     return ares_status == ARES_ENOTFOUND || ares_status == ARES_ENODATA
                ? DnsResult::Status::NoRecord
                : DnsResult::Status::Failed;
+}
+
+// An IPv4 or IPv6 literal, or nothing.
+std::optional<SocketAddress> ip_literal(const std::string& host) {
+    SocketAddress address;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address.storage);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
+    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        address.length = sizeof(sockaddr_in);
+        return address;
+    }
+    if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        address.length = sizeof(sockaddr_in6);
+        return address;
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -134,7 +155,14 @@ DnsResolver::Lookup DnsResolver::lookup_srv(const std::string& name, Callback ca
 DnsResolver::Lookup DnsResolver::lookup_addresses(const std::string& host, Callback callback) {
     Query& query = add_query("ADDR " + host, std::move(callback));
     const auto id = query.id;
-    if (!answer_from_cache(query)) {
+    if (auto literal = ip_literal(host)) {
+        // c-ares 1.18 answers a literal itself only when the family is
+        // given; with AF_UNSPEC it would ask the DNS for "127.0.0.1".
+        DnsResult result;
+        result.status = DnsResult::Status::Found;
+        result.answer.addresses.push_back(*literal);
+        complete(query, std::move(result), {});
+    } else if (!answer_from_cache(query)) {
         ares_addrinfo_hints hints{};
         hints.ai_family = AF_UNSPEC;
         hints.ai_socktype = SOCK_STREAM;

@@ -220,6 +220,31 @@ class SrvFallbackTest(SrvTestCase):
         self.assertIn("cannot resolve " + SRV_NAME, reason)
         self.assertIn("Timeout", reason)
 
+    def test_session_failing_while_its_lookup_runs_cancels_the_lookup(self):
+        # backend.timeout (1 s) ends the session while c-ares still waits for
+        # the silent server: the link is closed with its lookup pending, and
+        # boshd stops (clean exit checked, sanitizers too) with queries still
+        # in c-ares.
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(silent.close)
+        silent.bind(("127.0.0.1", 0))
+        self.boshd = self.launch(make_config(
+            [srv_route(port=self.xmpp.port)],
+            backend={"resolver": "127.0.0.1:%d" % silent.getsockname()[1], "timeout": 1}))
+        for _ in range(2):
+            _, resp = self.create()
+            self.assertTerminate(resp, "remote-connection-failed")
+        self.assertIn("no stream features in time", self.termination_reason())
+        self.assertEqual(self.boshd.count("backend.closed"), 0)
+
+    def test_ip_literal_and_etc_hosts_names_ask_no_dns(self):
+        dns = self.start_dns({})
+        self.launch_with([route(DOMAIN, self.xmpp.port, host="127.0.0.1"),
+                          route("hosts.example", self.xmpp.port, host="localhost")], dns.address)
+        self.assertSessionOn(self.xmpp, 0)
+        self.assertSessionOn(self.xmpp, 1, to="hosts.example")  # /etc/hosts
+        self.assertEqual(dns.asked(), [])
+
     def test_plain_host_resolves_through_the_resolver_too(self):
         dns = self.start_dns({"xmpp.internal.test": [a("127.0.0.1")]})
         self.launch_with([route(DOMAIN, self.xmpp.port, host="xmpp.internal.test")],
