@@ -10,7 +10,7 @@ import signal
 import socket
 
 from boshclient.boshd import PATH, make_config, route
-from boshclient.fake_dns import FakeDns, a, closed_udp_port, srv
+from boshclient.fake_dns import FakeDns, a, aaaa, closed_udp_port, srv
 from boshclient.fake_xmpp import FakeXmppServer, closed_port, make_self_signed_cert
 from harness import STREAMS_NS, BoshSession, BoshTestCase
 
@@ -148,6 +148,14 @@ class SrvTargetTest(SrvTestCase):
         self.assertTrue(dns.asked("gone.hosting.test", "A"))
         retry = self.boshd.wait_log("backend.retry")
         self.assertIn("cannot resolve gone.hosting.test", retry[0][1]["reason"])
+
+    def test_ipv6_target_from_its_aaaa_record(self):
+        v6 = self.start_xmpp(host="::1")
+        dns = self.start_dns({SRV_NAME: [srv(0, 0, v6.port, "v6.hosting.test")],
+                              "v6.hosting.test": [aaaa("::1")]})
+        self.launch_with([srv_route()], dns.address)
+        self.assertSessionOn(v6)
+        self.assertTrue(dns.asked("v6.hosting.test", "AAAA"))
 
     def test_every_target_refusing_is_remote_connection_failed(self):
         dns = self.start_dns({
