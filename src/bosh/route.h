@@ -26,12 +26,20 @@ std::optional<TlsMode> parse_tls_mode(std::string_view text);
 
 struct Route {
     std::string domain; // the XMPP domain clients name in `to`, lower case
-    std::string host;   // where its c2s listener is
+    std::string host;   // where its c2s listener is (with srv: when there is no SRV record)
     std::uint16_t port = 5222;
+    // Find the server by SRV (RFC 6120 §3.2.1): _xmpp-client._tcp.<domain>,
+    // or _xmpps-client._tcp.<domain> for direct TLS (XEP-0368).
+    bool srv = false;
     TlsMode tls = TlsMode::StartTls;
     bool tls_verify = true;      // certificate chain and host name checks
     std::string tls_server_name; // SNI and the name verified; empty means `domain`
     std::string tls_ca_file;     // empty means the system trust store
+
+    // The SRV name looked up when |srv| is on.
+    std::string srv_name() const {
+        return (tls == TlsMode::Direct ? "_xmpps-client._tcp." : "_xmpp-client._tcp.") + domain;
+    }
 
     std::string_view server_name() const {
         return tls_server_name.empty() ? domain : tls_server_name;

@@ -274,6 +274,17 @@ constexpr auto kBackendKeys = std::to_array<Key<Config>>({
          "Largest stanza accepted from the XMPP server, in bytes; a larger one ends the session.",
          "256 KiB fits vCards with avatars."},
         kKiB, 16 * kMiB, put<kLimits, &Limits::max_stanza_size>),
+    value_key("resolver",
+              {kString, R"("")", "`\"\"` or an IP address with an optional port (default 53)",
+               "The DNS server that finds the XMPP servers: a route's host and, with `srv = "
+               "true`, its SRV records. `\"\"` means the system's (`/etc/resolv.conf`, and "
+               "`/etc/hosts` first for addresses). Written `\"127.0.0.1:5353\"` or "
+               "`\"[::1]:53\"`. A server that does not answer is given 1.5 s, then 3 s, before "
+               "the session fails with `remote-connection-failed`; answers are kept for their "
+               "TTL. A reload applies it to new sessions.",
+               "The system's resolver is what the operator has already set up; a fixed one is "
+               "for a split-horizon DNS or tests."},
+              values::resolver),
 });
 
 constexpr auto kLogKeys = std::to_array<Key<Config>>({
@@ -340,15 +351,38 @@ constexpr auto kRouteKeys = std::to_array<Key<bosh::Route>>({
               {kString,
                "the `domain`",
                "DNS name or IP address (IPv6 without brackets)",
-               "Where the domain's client-to-server listener is.",
+               "Where the domain's client-to-server listener is. With `srv = true`, where to go "
+               "when the domain has no SRV record.",
                {},
                R"("127.0.0.1")"},
               values::host),
     integer_key<bosh::Route>(
         "port",
-        {kInteger, "`5222`, or `5223` when `tls = \"direct\"`", {}, "Its port.", {}, "5222"}, 1,
-        std::numeric_limits<std::uint16_t>::max(),
+        {kInteger,
+         "`5222`, or `5223` when `tls = \"direct\"`",
+         {},
+         "Its port. With `srv = true`, the port used when the domain has no SRV record.",
+         {},
+         "5222"},
+        1, std::numeric_limits<std::uint16_t>::max(),
         [](bosh::Route& r, std::int64_t v) { r.port = static_cast<std::uint16_t>(v); }),
+    value_key("srv",
+              {kBoolean,
+               "`false`",
+               {},
+               "Find the server by DNS SRV, as XMPP clients do (RFC 6120 §3.2.1): "
+               "`_xmpp-client._tcp.` followed by the domain, or `_xmpps-client._tcp.` when "
+               "`tls = \"direct\"` (XEP-0368). Targets are tried by priority, by weighted "
+               "random pick within one, each address in turn, the next one when a connection "
+               "is refused or takes over 4 s. No SRV record: `host` and `port` (by default the "
+               "domain on 5222, or 5223). A single target `.`: the domain offers no XMPP "
+               "service, and sessions fail with `remote-connection-failed`. The certificate is "
+               "still checked against the domain (or `tls_server_name`), never the SRV target. "
+               "Lookups use `backend.resolver`.",
+               "Off: a route names its server, and a connection manager usually sits next to "
+               "it.",
+               "false"},
+              values::put_route_bool<&bosh::Route::srv>),
     value_key(
         "tls",
         {kString, R"(`"starttls"`)", "`none`, `starttls`, `direct`",

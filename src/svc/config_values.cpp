@@ -4,6 +4,8 @@
 #include "util/ascii.h"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -89,6 +91,28 @@ void admin_listen(Config& c, const toml::node& node, const Ctx& ctx) {
         ctx.fail(node, reason + R"( (or "" for no admin listener))");
     }
     c.admin.listen_port = static_cast<std::uint16_t>(*port);
+}
+
+// An IP address, not a name: the resolver cannot be found by resolving.
+void resolver(Config& c, const toml::node& node, const Ctx& ctx) {
+    const auto& text = require_string(node, ctx);
+    if (text.empty()) {
+        c.backend.resolver.clear();
+        return;
+    }
+    std::string host;
+    std::optional<std::uint32_t> port;
+    const auto reason = parse_host_port(text, false, 1, host, port);
+    if (!reason.empty()) {
+        ctx.fail(node, reason + R"( (or "" for the system's resolver))");
+    }
+    std::array<unsigned char, sizeof(in6_addr)> raw{};
+    const bool v4 = inet_pton(AF_INET, host.c_str(), raw.data()) == 1;
+    if (!v4 && inet_pton(AF_INET6, host.c_str(), raw.data()) != 1) {
+        ctx.fail(node, "must be an IP address, optionally with a port (\"127.0.0.1:5353\", "
+                       "\"[::1]:53\")");
+    }
+    c.backend.resolver = (v4 ? host : "[" + host + "]") + ":" + std::to_string(port.value_or(53));
 }
 
 void domain(bosh::Route& r, const toml::node& node, const Ctx& ctx) {

@@ -5,7 +5,6 @@
 #include "net/listener.h"
 
 #include <csignal>
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <stdexcept>
 
@@ -64,13 +63,13 @@ void Server::warn_unverified() const {
 
 Server::Server(Config config, std::string config_path, util::Logger& log, util::Random& random)
     : config_(std::move(config)), config_path_(std::move(config_path)), log_(log),
-      base_(event_base_new()),
-      dns_(base_ ? evdns_base_new(base_.get(), EVDNS_BASE_INITIALIZE_NAMESERVERS) : nullptr),
+      base_(event_base_new()), random_(random),
       engine_(engine_limits(config_), route_table(config_), random, log), dead_links_(base_.get()),
       telemetry_(config_.routes, net::monotonic_now()) {
-    if (!base_ || !dns_) {
-        throw std::runtime_error("cannot create the event loop or the DNS resolver");
+    if (!base_) {
+        throw std::runtime_error("cannot create the event loop");
     }
+    dns_ = std::make_shared<net::DnsResolver>(base_.get(), config_.backend.resolver);
     tls_ = load_tls(config_);
     warn_unverified();
     http_ = std::make_unique<net::HttpFrontend>(base_.get(), config_.http, *this, log);
@@ -88,6 +87,7 @@ Server::~Server() {
     links_.clear();
     dead_links_.clear();
     http_.reset();
+    dns_.reset(); // its events go before the loop too
 }
 
 Server::TlsContexts Server::load_tls(const Config& config) {
@@ -160,6 +160,9 @@ void Server::on_backend_tls_ready(bosh::LinkId link) {
 void Server::on_backend_data(bosh::LinkId link, std::string_view bytes) {
     dispatch(bosh::BackendData{link, bytes});
 }
+void Server::on_backend_retry(bosh::LinkId link, std::string_view reason) {
+    log_.info("backend.retry", {{"link", bosh::value_of(link)}, {"reason", reason}});
+}
 void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
     log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
     if (const auto* l = this->link(link)) {
@@ -227,8 +230,8 @@ void Server::open_link(const bosh::OpenBackend& open) {
     }
     auto [it, inserted] = links_.emplace(
         open.link,
-        std::make_unique<net::BackendLink>(base_.get(), dns_.get(), tls, open.link, open.route,
-                                           config_.limits.max_server_queue, *this));
+        std::make_unique<net::BackendLink>(base_.get(), dns_, tls, open.link, open.route,
+                                           config_.limits.max_server_queue, random_, *this));
     it->second->connect();
 }
 

@@ -6,6 +6,7 @@
 #include "bosh/engine.h"
 #include "net/backend_link.h"
 #include "net/deferred_delete.h"
+#include "net/dns_resolver.h"
 #include "net/ev.h"
 #include "net/http_frontend.h"
 #include "net/tls_client.h"
@@ -75,6 +76,7 @@ private:
     void on_backend_connected(bosh::LinkId link) override;
     void on_backend_tls_ready(bosh::LinkId link) override;
     void on_backend_data(bosh::LinkId link, std::string_view bytes) override;
+    void on_backend_retry(bosh::LinkId link, std::string_view reason) override;
     void on_backend_closed(bosh::LinkId link, std::string_view reason) override;
     void on_link_done(bosh::LinkId link) override;
 
@@ -115,7 +117,8 @@ private:
     const std::string config_path_;
     util::Logger& log_;
     net::EventBasePtr base_;
-    net::EvDnsPtr dns_;
+    util::Random& random_;                  // SRV weights (the engine has its own reference)
+    std::shared_ptr<net::DnsResolver> dns_; // live links keep the one they started with
     bosh::Engine engine_;
     TlsContexts tls_; // by route domain
     std::unique_ptr<net::HttpFrontend> http_;

@@ -19,6 +19,9 @@ RouteHealth health_of(const bosh::Route& route) {
     h.host = route.host;
     h.port = route.port;
     h.tls = route.tls;
+    if (route.srv) {
+        h.srv_name = route.srv_name();
+    }
     return h;
 }
 
@@ -28,6 +31,11 @@ void HttpStats::on_response(int status, std::chrono::microseconds elapsed, bool 
     ++responses[status];
     const double seconds = std::chrono::duration<double>(elapsed).count();
     (was_held ? held : immediate).observe(seconds);
+}
+
+std::string RouteHealth::server() const {
+    const std::string plain = host + ":" + std::to_string(port);
+    return srv_name.empty() ? plain : "SRV " + srv_name + ", else " + plain;
 }
 
 std::string_view RouteHealth::state() const {

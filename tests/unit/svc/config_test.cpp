@@ -45,6 +45,7 @@ void check_route_eq(const Route& a, const Route& b) {
     CHECK(a.tls_verify == b.tls_verify);
     CHECK(a.tls_server_name == b.tls_server_name);
     CHECK(a.tls_ca_file == b.tls_ca_file);
+    CHECK(a.srv == b.srv);
 }
 
 // Everything but the routes, which callers compare explicitly.
@@ -73,6 +74,7 @@ void check_settings_eq(const Config& a, const Config& b) {
     CHECK(a.log.level == b.log.level);
     CHECK(a.admin.listen_host == b.admin.listen_host);
     CHECK(a.admin.listen_port == b.admin.listen_port);
+    CHECK(a.backend.resolver == b.backend.resolver);
 }
 
 Route route(std::string domain, std::string host, std::uint16_t port, TlsMode tls) {
@@ -527,6 +529,51 @@ tls = "none"
             CHECK(error_of(kRoute + "tls = \"" + bad + "\"\n") ==
                   "t.toml:3:7: route[0].tls: must be one of \"none\", \"starttls\", \"direct\"");
         }
+    }
+
+    TEST_CASE("route srv: off by default; on, host and port stay the fall-back, the SRV name "
+              "follows tls") {
+        CHECK_FALSE(parse(kRoute).routes.at(0).srv);
+        const auto on = parse(kRoute + "srv = true\n").routes.at(0);
+        CHECK(on.srv);
+        CHECK(on.host == "example.org");
+        CHECK(on.port == 5222);
+        CHECK(on.srv_name() == "_xmpp-client._tcp.example.org");
+        const auto direct = parse(kRoute + "srv = true\ntls = \"direct\"\n").routes.at(0);
+        CHECK(direct.port == 5223);
+        CHECK(direct.srv_name() == "_xmpps-client._tcp.example.org");
+        const auto both = parse(kRoute + "srv = true\nhost = \"h.example.org\"\nport = 5999\n");
+        CHECK(both.routes.at(0).host == "h.example.org");
+        CHECK(both.routes.at(0).port == 5999);
+        CHECK(error_of(kRoute + "srv = \"yes\"\n") ==
+              "t.toml:3:7: route[0].srv: must be a boolean (true or false)");
+    }
+
+    TEST_CASE("backend.resolver: the system's by default, else an IP address and a port") {
+        CHECK(parse(kRoute).backend.resolver.empty());
+        CHECK(parse("[backend]\nresolver = \"\"\n" + kRoute).backend.resolver.empty());
+        const std::pair<std::string, std::string> good[] = {
+            {"127.0.0.1:5353", "127.0.0.1:5353"},
+            {"10.0.0.53", "10.0.0.53:53"},
+            {"[::1]:5353", "[::1]:5353"},
+            {"[2001:db8::1]", "[2001:db8::1]:53"},
+        };
+        for (const auto& [text, csv] : good) {
+            CAPTURE(text);
+            CHECK(parse("[backend]\nresolver = \"" + text + "\"\n" + kRoute).backend.resolver ==
+                  csv);
+        }
+        CHECK(error_of("[backend]\nresolver = \"ns.example.org:53\"\n" + kRoute) ==
+              "t.toml:2:12: backend.resolver: must be an IP address, optionally with a port "
+              "(\"127.0.0.1:5353\", \"[::1]:53\")");
+        CHECK(error_of("[backend]\nresolver = \"127.0.0.1:0\"\n" + kRoute) ==
+              "t.toml:2:12: backend.resolver: port must be an integer in [1, 65535] (or \"\" "
+              "for the system's resolver)");
+        CHECK(error_of("[backend]\nresolver = \"::1\"\n" + kRoute) ==
+              "t.toml:2:12: backend.resolver: an IPv6 address must be in brackets, as "
+              "\"[::1]:5280\" (or \"\" for the system's resolver)");
+        CHECK(error_of("[backend]\nresolver = 53\n" + kRoute) ==
+              "t.toml:2:12: backend.resolver: must be a string");
     }
 
     TEST_CASE("log levels") {
