@@ -27,6 +27,7 @@ template <auto Field> void put_route_bool(bosh::Route& r, const toml::node& n, c
 void listen(Config& c, const toml::node& node, const Ctx& ctx);
 void path(Config& c, const toml::node& node, const Ctx& ctx);
 void cors_origins(Config& c, const toml::node& node, const Ctx& ctx);
+void trusted_proxies(Config& c, const toml::node& node, const Ctx& ctx);
 // [log]
 void log_level(Config& c, const toml::node& node, const Ctx& ctx);
 // [admin]

@@ -21,7 +21,7 @@ constexpr auto kStatusPeriod = std::chrono::seconds(5);
 bosh::Event own(const bosh::Event& event, std::string& storage) {
     if (const auto* r = std::get_if<bosh::RequestArrived>(&event)) {
         storage.assign(r->body);
-        return bosh::RequestArrived{r->id, storage};
+        return bosh::RequestArrived{r->id, storage, r->client};
     }
     if (const auto* d = std::get_if<bosh::BackendData>(&event)) {
         storage.assign(d->bytes);
@@ -34,8 +34,12 @@ bosh::Event own(const bosh::Event& event, std::string& storage) {
     if (const auto* u = std::get_if<bosh::RequestUnusable>(&event)) {
         storage.assign(u->detail).append(u->peer);
         const std::string_view both(storage);
-        return bosh::RequestUnusable{u->id, u->why, u->bytes, both.substr(0, u->detail.size()),
-                                     both.substr(u->detail.size())};
+        return bosh::RequestUnusable{u->id,
+                                     u->why,
+                                     u->bytes,
+                                     both.substr(0, u->detail.size()),
+                                     both.substr(u->detail.size()),
+                                     u->client};
     }
     return event;
 }
@@ -139,8 +143,9 @@ void Server::on_watchdog_due(int, short, void* self) noexcept {
     static_cast<Server*>(self)->notify_.watchdog();
 }
 
-void Server::on_bosh_request(bosh::RequestId id, std::string_view body) {
-    dispatch(bosh::RequestArrived{id, body});
+void Server::on_bosh_request(bosh::RequestId id, std::string_view body,
+                             const util::Endpoint& client) {
+    dispatch(bosh::RequestArrived{id, body, client});
 }
 void Server::on_unusable_request(const bosh::RequestUnusable& request) {
     dispatch(request);
