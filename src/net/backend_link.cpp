@@ -1,5 +1,8 @@
 #include "net/backend_link.h"
 
+#include "net/proxy_header.h"
+#include "net/socket_address.h"
+
 #include <cstring>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -21,17 +24,19 @@ constexpr timeval kCloseTimeout{5, 0};
 
 BackendLink::BackendLink(event_base* base, evdns_base* dns,
                          std::shared_ptr<const TlsClientContext> tls, bosh::LinkId id,
-                         std::shared_ptr<const bosh::Route> route, std::size_t max_queue,
-                         BackendHandler& handler)
+                         std::shared_ptr<const bosh::Route> route, const util::Endpoint& client,
+                         std::size_t max_queue, BackendHandler& handler)
     : base_(base), dns_(dns), tls_(std::move(tls)), id_(id), route_(std::move(route)),
-      max_queue_(max_queue), handler_(handler),
+      client_(client), max_queue_(max_queue), handler_(handler),
       deferred_(event_new(base, -1, 0, &BackendLink::on_deferred_failure, this)) {}
 
 // TLS towards the server, direct here or STARTTLS in start_tls(), as the
-// route says (C124-19.2-01).
+// route says (C124-19.2-01). With the PROXY protocol the socket starts
+// plain, whatever the route's TLS: the header goes first, direct TLS after
+// it (send_proxy_header()).
 void BackendLink::connect() {
     state_ = State::Connecting;
-    if (route_->tls == bosh::TlsMode::Direct) {
+    if (route_->tls == bosh::TlsMode::Direct && !proxied()) {
         SslPtr ssl = tls_ ? tls_->new_ssl(*route_) : SslPtr();
         if (!ssl) {
             return fail("cannot create a TLS session");
@@ -54,8 +59,17 @@ void BackendLink::connect() {
 }
 
 void BackendLink::write(std::string_view bytes) {
-    if (!bev_ ||
-        !(state_ == State::Connecting || state_ == State::Open || state_ == State::Handshaking)) {
+    if (!bev_ || !(state_ == State::Connecting || state_ == State::ProxyTls ||
+                   state_ == State::Open || state_ == State::Handshaking)) {
+        return;
+    }
+    if (state_ == State::Connecting && proxied()) {
+        // Nothing may precede the header, which needs the connected
+        // socket's own address: kept until then (within the same bound).
+        early_.append(bytes);
+        if (early_.size() > max_queue_) {
+            fail("the XMPP server is not reading (over session.max_server_queue)");
+        }
         return;
     }
     bufferevent_write(bev_.get(), bytes.data(), bytes.size());
@@ -191,7 +205,15 @@ void BackendLink::handle_event(short what) {
         return;
     }
     if (what & BEV_EVENT_CONNECTED) {
-        if (state_ == State::Connecting) {
+        if (state_ == State::Connecting && proxied()) {
+            if (!send_proxy_header()) {
+                return;
+            }
+            if (state_ == State::ProxyTls) {
+                return; // BackendConnected once the handshake is done
+            }
+        }
+        if (state_ == State::Connecting || state_ == State::ProxyTls) {
             state_ = State::Open;
             return handler_.on_backend_connected(id_);
         }
@@ -206,6 +228,42 @@ void BackendLink::handle_event(short what) {
     bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
     handler_.on_backend_closed(id_, reason);
     handler_.on_link_done(id_);
+}
+
+// README: "PROXY protocol". Written into the output buffer before anything
+// else, in one piece (the specification asks for one segment), then what the
+// engine wrote meanwhile; direct TLS starts after it, as STARTTLS does.
+bool BackendLink::send_proxy_header() {
+    const auto local = local_endpoint(bufferevent_getfd(bev_.get()));
+    if (!local) {
+        fail("cannot read the local address for the PROXY header");
+        return false;
+    }
+    const std::string header = proxy_header(route_->proxy_protocol, client_, *local);
+    bufferevent_write(bev_.get(), header.data(), header.size());
+    if (route_->tls == bosh::TlsMode::Direct) {
+        SslPtr ssl = tls_ ? tls_->new_ssl(*route_) : SslPtr();
+        if (!ssl) {
+            fail("cannot create a TLS session");
+            return false;
+        }
+        bufferevent* plain = bev_.release();
+        bev_.reset(bufferevent_openssl_filter_new(base_, plain, ssl.release(),
+                                                  BUFFEREVENT_SSL_CONNECTING, kBevOptions));
+        if (!bev_) {
+            bufferevent_free(plain);
+            fail("cannot start TLS");
+            return false;
+        }
+        bufferevent_setcb(bev_.get(), &BackendLink::on_read, nullptr, &BackendLink::on_event, this);
+        bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+        state_ = State::ProxyTls;
+    }
+    if (!early_.empty()) {
+        bufferevent_write(bev_.get(), early_.data(), early_.size());
+        std::string().swap(early_);
+    }
+    return true;
 }
 
 std::string BackendLink::error_reason(short what) const {

@@ -7,6 +7,7 @@
 #include "bosh/route.h"
 #include "net/ev.h"
 #include "net/tls_client.h"
+#include "util/ip_address.h"
 
 #include <memory>
 #include <string>
@@ -36,9 +37,11 @@ public:
     // reload may replace the route's context while the link is open).
     // |max_queue|: bytes that may wait for the server to read them; beyond it
     // the link fails (the server is not reading: session.max_server_queue).
+    // |client| is the BOSH client the link serves: the source its PROXY
+    // protocol header names, when the route sends one.
     BackendLink(event_base* base, evdns_base* dns, std::shared_ptr<const TlsClientContext> tls,
-                bosh::LinkId id, std::shared_ptr<const bosh::Route> route, std::size_t max_queue,
-                BackendHandler& handler);
+                bosh::LinkId id, std::shared_ptr<const bosh::Route> route,
+                const util::Endpoint& client, std::size_t max_queue, BackendHandler& handler);
 
     BackendLink(const BackendLink&) = delete;
     BackendLink& operator=(const BackendLink&) = delete;
@@ -54,7 +57,15 @@ public:
     void close();
 
 private:
-    enum class State { Idle, Connecting, Open, Handshaking, Closing, Dead };
+    enum class State {
+        Idle,
+        Connecting,
+        ProxyTls, // the PROXY header sent, direct TLS's handshake under way
+        Open,
+        Handshaking, // STARTTLS
+        Closing,
+        Dead
+    };
 
     static void on_read(bufferevent* bev, void* self) noexcept;
     static void on_write(bufferevent* bev, void* self) noexcept;
@@ -64,6 +75,10 @@ private:
     std::size_t pending() const;
     bool drained() const;
     void handle_event(short what);
+    // TCP is up: sends the PROXY header, then starts direct TLS if the route
+    // wants it. Returns false when the link failed.
+    bool send_proxy_header();
+    bool proxied() const { return route_->proxy_protocol != bosh::ProxyProtocol::Off; }
     void fail(std::string reason);
     void finish();
     std::string error_reason(short what) const;
@@ -73,6 +88,7 @@ private:
     std::shared_ptr<const TlsClientContext> tls_;
     bosh::LinkId id_;
     std::shared_ptr<const bosh::Route> route_;
+    util::Endpoint client_;
     std::size_t max_queue_;
     BackendHandler& handler_;
     BufferEventPtr bev_;
@@ -80,6 +96,7 @@ private:
     evbuffer_cb_entry* wire_watch_ = nullptr; // while closing a STARTTLS link
     std::string deferred_reason_;
     std::string read_buf_; // bytes being handed to the engine
+    std::string early_;    // written before the PROXY header went out
     State state_ = State::Idle;
 };
 

@@ -429,6 +429,19 @@ constexpr auto kRouteKeys = std::to_array<Key<bosh::Route>>({
                {},
                R"("")"},
               values::tls_ca_file),
+    value_key(
+        "proxy_protocol",
+        {kString, R"(`"off"`)", "`off`, `v1`, `v2`",
+         "Send the HAProxy PROXY protocol header (`v1`: the text line, `v2`: the binary form) "
+         "first on every connection to this server, before TLS for `tls = \"direct\"`: the "
+         "BOSH client's address and port as the source (the client of `http.trusted_proxies`; "
+         "port 0 when a proxy's header gave none) and boshd's own end of the connection as the "
+         "destination. The server then sees each client's address instead of boshd's, for its "
+         "logs and its per-address protections (ejabberd's `mod_fail2ban`). The server's "
+         "listener must expect the header (ejabberd: `use_proxy_protocol: true`), and must then "
+         "accept connections from boshd only.",
+         "Off: a server not expecting the header fails every stream.", R"("off")"},
+        values::proxy_protocol),
 });
 
 } // namespace

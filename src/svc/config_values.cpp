@@ -150,4 +150,12 @@ void tls_ca_file(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
     r.tls_ca_file = require_string(node, ctx);
 }
 
+void proxy_protocol(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
+    const auto version = bosh::parse_proxy_protocol(require_string(node, ctx));
+    if (!version) {
+        ctx.fail(node, R"(must be one of "off", "v1", "v2")");
+    }
+    r.proxy_protocol = *version;
+}
+
 } // namespace boshd::svc::values

@@ -38,5 +38,6 @@ void host(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void tls(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void tls_server_name(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void tls_ca_file(bosh::Route& r, const toml::node& node, const Ctx& ctx);
+void proxy_protocol(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 
 } // namespace boshd::svc::values

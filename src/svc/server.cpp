@@ -233,7 +233,7 @@ void Server::open_link(const bosh::OpenBackend& open) {
     auto [it, inserted] = links_.emplace(
         open.link,
         std::make_unique<net::BackendLink>(base_.get(), dns_.get(), tls, open.link, open.route,
-                                           config_.limits.max_server_queue, *this));
+                                           open.client, config_.limits.max_server_queue, *this));
     it->second->connect();
 }
 
