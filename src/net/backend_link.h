@@ -48,6 +48,8 @@ public:
 
     // The route this link connects to (the metrics count per route domain).
     const bosh::Route& route() const { return *route_; }
+    // The BOSH client it serves (for the log).
+    const util::Endpoint& client() const { return client_; }
 
     void connect();
     void write(std::string_view bytes);

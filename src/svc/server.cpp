@@ -166,9 +166,13 @@ void Server::on_backend_data(bosh::LinkId link, std::string_view bytes) {
     dispatch(bosh::BackendData{link, bytes});
 }
 void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
-    log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
     if (const auto* l = this->link(link)) {
+        log_.info("backend.closed", {{"link", bosh::value_of(link)},
+                                     {"ip", l->client().address.to_string()},
+                                     {"reason", reason}});
         telemetry_.backend_failed(l->route().domain, reason, net::monotonic_now());
+    } else {
+        log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
     }
     dispatch(bosh::BackendClosed{link, reason});
 }
