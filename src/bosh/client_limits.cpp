@@ -87,13 +87,17 @@ ClientLimits::Entry& ClientLimits::entry(const util::IpAddress& key, util::TimeP
     if (const auto it = entries_.find(key); it != entries_.end()) {
         return it->second;
     }
-    if (entries_.size() >= std::max<std::size_t>(limits.max_tracked_clients, 1)) {
-        // The stated policy (header comment): the entry closest to being
-        // forgotten anyway makes room.
-        entries_.erase(by_expiry_.begin()->second);
-        by_expiry_.erase(by_expiry_.begin());
-        ++evictions_;
-        ++unlogged_evictions_;
+    const auto cap = std::max<std::size_t>(limits.max_tracked_clients, 1);
+    if (entries_.size() >= cap) {
+        // The stated policy (header comment): the entries closest to being
+        // forgotten anyway make room (more than one after a reload lowered
+        // the cap).
+        while (entries_.size() >= cap) {
+            entries_.erase(by_expiry_.begin()->second);
+            by_expiry_.erase(by_expiry_.begin());
+            ++evictions_;
+            ++unlogged_evictions_;
+        }
         if (!table_warned_until_ || now >= *table_warned_until_) {
             log_.warning("session.client_table_full",
                          {{"tracked", entries_.size() + 1},

@@ -82,23 +82,23 @@ template <typename F> void Engine::on_link(LinkId link, Context& ctx, F&& handle
 }
 
 void Engine::reject(RequestId id, Condition c, std::string_view reason, int status,
-                    std::string_view ip, Context& ctx) {
-    ctx.log.notice(
-        "request.rejected",
-        {{"req", value_of(id)}, {"ip", ip}, {"condition", to_string(c)}, {"reason", reason}});
+                    const util::Endpoint& client, Context& ctx) {
+    ctx.log.notice("request.rejected", {{"req", value_of(id)},
+                                        {"ip", client.address.to_string()},
+                                        {"condition", to_string(c)},
+                                        {"reason", reason}});
     ++counters_.requests_rejected;
     ctx.respond(id, make_reply(BodyBuilder().terminate(c).finish(), kDefaultContentType, status));
 }
 
 void Engine::on_request(const RequestArrived& r, Context& ctx) {
     ++counters_.requests;
-    const std::string ip = r.client.address.to_string();
     auto body = xml::parse_body(r.body, {limits_.max_xml_depth, limits_.max_xml_elements});
     if (!body) {
         // Not a binding element at all, so no session can be named and whether
         // the client is a legacy one (no `ver`) cannot be known: answer as to a
         // current client, 200 with bad-request (C124-17.1-01, C124-17.2-04).
-        return reject(r.id, Condition::BadRequest, body.error(), 200, ip, ctx);
+        return reject(r.id, Condition::BadRequest, body.error(), 200, r.client, ctx);
     }
     auto attrs = parse_attrs(body.value());
     // Only a body without `sid` creates a session; one with a sid is looked
@@ -109,7 +109,8 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
             // A creation request that breaks the schema (C124-6-10); legacy
             // clients (no ver) get HTTP 400 (C124-17.1-02).
             const bool legacy = !body->attribute({}, "ver");
-            return reject(r.id, Condition::BadRequest, attrs.error(), legacy ? 400 : 200, ip, ctx);
+            return reject(r.id, Condition::BadRequest, attrs.error(), legacy ? 400 : 200, r.client,
+                          ctx);
         }
         return create_session(r.id, Request{std::move(attrs.value()), std::move(body->payloads)},
                               r.client, ctx);
@@ -118,7 +119,7 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
     if (found == by_sid_.end()) {
         // Unknown (or ended: C124-10-02) session: item-not-found (C124-17.2-09). Whether
         // the client is a legacy one cannot be known here, so 200 (§A-4).
-        return reject(r.id, Condition::ItemNotFound, "unknown sid", 200, ip, ctx);
+        return reject(r.id, Condition::ItemNotFound, "unknown sid", 200, r.client, ctx);
     }
     const SessionId id = found->second;
     run(id, ctx, [&](Session& s) {
@@ -137,10 +138,9 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
 void Engine::create_session(RequestId id, Request request, const util::Endpoint& client,
                             Context& ctx) {
     const auto& a = request.attrs;
-    std::string ip = client.address.to_string();
     // A client that sent no `ver` is a legacy one: 400/403/404 (C124-17.1-02).
     const auto refuse = [&](Condition c, std::string_view reason) {
-        reject(id, c, reason, a.ver ? 200 : legacy_http_status(c), ip, ctx);
+        reject(id, c, reason, a.ver ? 200 : legacy_http_status(c), client, ctx);
     };
     if (stopping_) {
         return refuse(Condition::SystemShutdown, "shutting down"); // C124-17.2-14
@@ -180,7 +180,7 @@ void Engine::create_session(RequestId id, Request request, const util::Endpoint&
     p.link = ids_.link();
     p.sid = new_sid();
     p.client = client;
-    p.ip = std::move(ip);
+    p.ip = client.address.to_string();
     if (limits_.max_streams > 1) {
         p.stream_name = ids_.token(); // C124-16.2-01, C124-16.2-02
     }

@@ -63,9 +63,9 @@ private:
     void on_unusable(const RequestUnusable& r, Context& ctx);
     void create_session(RequestId id, Request request, const util::Endpoint& client, Context& ctx);
     // Answers |id| with a terminal |c| and HTTP |status|; one log line, with
-    // the client's address |ip|.
-    void reject(RequestId id, Condition c, std::string_view reason, int status, std::string_view ip,
-                Context& ctx);
+    // the client's address.
+    void reject(RequestId id, Condition c, std::string_view reason, int status,
+                const util::Endpoint& client, Context& ctx);
     // A creation over one of the client's limits (session.max_sessions_per_ip,
     // session.max_new_sessions_per_ip): policy-violation, logged once per
     // client and window (bosh/client_limits.h).

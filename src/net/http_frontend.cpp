@@ -142,15 +142,15 @@ void HttpFrontend::handle(evhttp_request* req) {
     handler_.on_http_request();
     const ClientAddress client = client_of(req);
     client_ = client.endpoint;
-    const std::string ip = client_.address.to_string();
     if (!client.problem.empty()) {
         // A trusted proxy sent what it should not: the request goes on, from
         // the proxy's address; the operator learns of it here.
-        log_.notice("http.forwarded_invalid",
-                    {{"ip", ip}, {"peer", peer_of(req)}, {"reason", client.problem}});
+        log_.notice("http.forwarded_invalid", {{"ip", client_.address.to_string()},
+                                               {"peer", peer_of(req)},
+                                               {"reason", client.problem}});
     }
     if (const auto refusal = refuse_framing(req)) {
-        log_.notice("http.refused", {{"ip", ip},
+        log_.notice("http.refused", {{"ip", client_.address.to_string()},
                                      {"peer", peer_of(req)},
                                      {"status", refusal->status},
                                      {"reason", refusal->why}});

@@ -308,6 +308,21 @@ TEST_SUITE("bosh/client_limits") {
         CHECK(table.admit(b, now, l) == V::TooManyNew); // b is still remembered
     }
 
+    TEST_CASE("a lower cap after a reload is met at the next new address") {
+        test::CaptureLog capture;
+        util::Logger log(capture, util::LogLevel::Debug);
+        bosh::ClientLimits table(log);
+        auto l = limits(0, 60);
+        for (std::uint8_t i = 0; i < 10; ++i) {
+            table.admit(util::IpAddress::v4({192, 0, 2, i}), {}, l);
+        }
+        CHECK(table.tracked() == 10);
+        l.max_tracked_clients = 3;
+        table.admit(util::IpAddress::v4({198, 51, 100, 1}), {}, l);
+        CHECK(table.tracked() == 3);
+        CHECK(table.evictions() == 8);
+    }
+
     TEST_CASE("open sessions are counted by group and forgotten at zero") {
         test::CaptureLog capture;
         util::Logger log(capture, util::LogLevel::Debug);
