@@ -1,5 +1,8 @@
 #include "net/backend_link.h"
 
+#include "net/proxy_header.h"
+#include "net/socket_address.h"
+
 #include <cstring>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -25,10 +28,10 @@ constexpr timeval kConnectTimeout{4, 0};
 
 BackendLink::BackendLink(event_base* base, std::shared_ptr<DnsResolver> dns,
                          std::shared_ptr<const TlsClientContext> tls, bosh::LinkId id,
-                         std::shared_ptr<const bosh::Route> route, std::size_t max_queue,
-                         util::Random& random, BackendHandler& handler)
+                         std::shared_ptr<const bosh::Route> route, const util::Endpoint& client,
+                         std::size_t max_queue, util::Random& random, BackendHandler& handler)
     : base_(base), dns_(std::move(dns)), tls_(std::move(tls)), id_(id), route_(std::move(route)),
-      max_queue_(max_queue), random_(random), handler_(handler),
+      client_(client), max_queue_(max_queue), random_(random), handler_(handler),
       deferred_(event_new(base, -1, 0, &BackendLink::on_deferred_failure, this)) {}
 
 // Where to connect comes first: the SRV records of the domain when the route
@@ -105,7 +108,9 @@ void BackendLink::on_addresses(const DnsResult& result) {
 // TLS towards the server, direct here or STARTTLS in start_tls(), as the
 // route says (C124-19.2-01). The certificate is checked against the domain
 // (or tls_server_name), never the SRV target (RFC 6120 §13.7.2.1):
-// TlsClientContext::new_ssl() takes the route, not the target.
+// TlsClientContext::new_ssl() takes the route, not the target. With the
+// PROXY protocol the socket starts plain, whatever the route's TLS: the
+// header goes first, direct TLS after it (send_proxy_header()).
 void BackendLink::try_next_address() {
     const Target& target = targets_[next_target_ - 1];
     if (next_address_ == addresses_.size()) {
@@ -116,7 +121,7 @@ void BackendLink::try_next_address() {
     if (address.text() != target.host) {
         where_ += " (" + address.text() + ")";
     }
-    if (route_->tls == bosh::TlsMode::Direct) {
+    if (route_->tls == bosh::TlsMode::Direct && !proxied()) {
         SslPtr ssl = tls_ ? tls_->new_ssl(*route_) : SslPtr();
         if (!ssl) {
             return fail("cannot create a TLS session");
@@ -152,7 +157,7 @@ void BackendLink::retry() {
 }
 
 void BackendLink::write(std::string_view bytes) {
-    if (state_ == State::Connecting) {
+    if (state_ == State::Connecting || state_ == State::ProxyTls) {
         // Kept until a try succeeds: a failed one takes its bufferevent along.
         early_.append(bytes);
         if (early_.size() > max_queue_) {
@@ -298,7 +303,15 @@ void BackendLink::handle_event(short what) {
         return;
     }
     if (what & BEV_EVENT_CONNECTED) {
-        if (state_ == State::Connecting) {
+        if (state_ == State::Connecting && proxied()) {
+            if (!send_proxy_header()) {
+                return;
+            }
+            if (state_ == State::ProxyTls) {
+                return; // connected once the handshake is done
+            }
+        }
+        if (state_ == State::Connecting || state_ == State::ProxyTls) {
             state_ = State::Open;
             bufferevent_set_timeouts(bev_.get(), nullptr, nullptr);
             if (!early_.empty()) {
@@ -314,7 +327,7 @@ void BackendLink::handle_event(short what) {
         return;
     }
     const std::string reason = error_reason(what);
-    if (state_ == State::Connecting) {
+    if (state_ == State::Connecting || state_ == State::ProxyTls) {
         // This address failed; the next one, or the next target, may not.
         // Freeing the bufferevent inside its own callback is allowed.
         last_error_ = reason;
@@ -325,6 +338,43 @@ void BackendLink::handle_event(short what) {
     bufferevent_disable(bev_.get(), EV_READ | EV_WRITE);
     handler_.on_backend_closed(id_, reason);
     handler_.on_link_done(id_);
+}
+
+// README: "PROXY protocol". Written into the output buffer before anything
+// else, in one piece (the specification asks for one segment); what the
+// engine wrote meanwhile follows once the try succeeded (early_), so that a
+// failed handshake leaves it for the next address. Direct TLS starts after
+// the header, as STARTTLS does, within the same connect timeout.
+bool BackendLink::send_proxy_header() {
+    const auto local = local_endpoint(bufferevent_getfd(bev_.get()));
+    if (!local) {
+        fail("cannot read the local address for the PROXY header");
+        return false;
+    }
+    const std::string header = proxy_header(route_->proxy_protocol, client_, *local);
+    bufferevent_write(bev_.get(), header.data(), header.size());
+    if (route_->tls != bosh::TlsMode::Direct) {
+        return true;
+    }
+    SslPtr ssl = tls_ ? tls_->new_ssl(*route_) : SslPtr();
+    if (!ssl) {
+        fail("cannot create a TLS session");
+        return false;
+    }
+    bufferevent* plain = bev_.release();
+    bufferevent_set_timeouts(plain, nullptr, nullptr);
+    bev_.reset(bufferevent_openssl_filter_new(base_, plain, ssl.release(),
+                                              BUFFEREVENT_SSL_CONNECTING, kBevOptions));
+    if (!bev_) {
+        bufferevent_free(plain);
+        fail("cannot start TLS");
+        return false;
+    }
+    bufferevent_setcb(bev_.get(), &BackendLink::on_read, nullptr, &BackendLink::on_event, this);
+    bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
+    bufferevent_set_timeouts(bev_.get(), &kConnectTimeout, &kConnectTimeout);
+    state_ = State::ProxyTls;
+    return true;
 }
 
 std::string BackendLink::error_reason(short what) const {

@@ -12,6 +12,7 @@
 #include "net/ev.h"
 #include "net/srv_order.h"
 #include "net/tls_client.h"
+#include "util/ip_address.h"
 #include "util/random.h"
 
 #include <memory>
@@ -46,17 +47,21 @@ public:
     // |max_queue|: bytes that may wait for the server to read them; beyond it
     // the link fails (the server is not reading: session.max_server_queue).
     // |dns| is kept alive as |tls| is (a reload may replace the resolver);
-    // |random| orders SRV targets of equal priority by weight.
+    // |random| orders SRV targets of equal priority by weight. |client| is
+    // the BOSH client the link serves: the source its PROXY protocol header
+    // names, when the route sends one.
     BackendLink(event_base* base, std::shared_ptr<DnsResolver> dns,
                 std::shared_ptr<const TlsClientContext> tls, bosh::LinkId id,
-                std::shared_ptr<const bosh::Route> route, std::size_t max_queue,
-                util::Random& random, BackendHandler& handler);
+                std::shared_ptr<const bosh::Route> route, const util::Endpoint& client,
+                std::size_t max_queue, util::Random& random, BackendHandler& handler);
 
     BackendLink(const BackendLink&) = delete;
     BackendLink& operator=(const BackendLink&) = delete;
 
     // The route this link connects to (the metrics count per route domain).
     const bosh::Route& route() const { return *route_; }
+    // The BOSH client it serves (for the log).
+    const util::Endpoint& client() const { return client_; }
 
     void connect();
     void write(std::string_view bytes);
@@ -66,7 +71,15 @@ public:
     void close();
 
 private:
-    enum class State { Idle, Connecting, Open, Handshaking, Closing, Dead };
+    enum class State {
+        Idle,
+        Connecting,
+        ProxyTls, // the PROXY header sent, direct TLS's handshake under way
+        Open,
+        Handshaking, // STARTTLS
+        Closing,
+        Dead
+    };
 
     // A host and port to connect to: an SRV target, or the route's own.
     struct Target {
@@ -87,6 +100,10 @@ private:
     void try_next_address();
     void retry();
     void handle_event(short what);
+    // TCP is up: sends the PROXY header, then starts direct TLS if the route
+    // wants it. Returns false when the link failed.
+    bool send_proxy_header();
+    bool proxied() const { return route_->proxy_protocol != bosh::ProxyProtocol::Off; }
     void fail(std::string reason);
     void finish();
     std::string error_reason(short what) const;
@@ -96,6 +113,7 @@ private:
     std::shared_ptr<const TlsClientContext> tls_;
     bosh::LinkId id_;
     std::shared_ptr<const bosh::Route> route_;
+    util::Endpoint client_;
     std::size_t max_queue_;
     util::Random& random_;
     BackendHandler& handler_;

@@ -2,12 +2,15 @@
 
 #include "net/clock.h"
 #include "net/http_framing.h"
+#include "net/socket_address.h"
+#include "util/ascii.h"
 
 #include <cstring>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -109,13 +112,48 @@ void HttpFrontend::on_request(evhttp_request* req, void* self) noexcept {
     static_cast<HttpFrontend*>(self)->handle(req);
 }
 
+// README: "The client address behind a proxy". The headers are read only
+// when the peer is a trusted proxy (resolve_client ignores them otherwise).
+ClientAddress HttpFrontend::client_of(evhttp_request* req) const {
+    util::Endpoint peer;
+    if (auto* evcon = evhttp_request_get_connection(req)) {
+        if (auto e = to_endpoint(evhttp_connection_get_addr(evcon))) {
+            peer = *e;
+        }
+    }
+    if (config_.trusted_proxies.empty()) {
+        return {peer, false, {}};
+    }
+    std::vector<std::string_view> forwarded;
+    std::vector<std::string_view> x_forwarded_for;
+    const evkeyvalq* headers = evhttp_request_get_input_headers(req);
+    for (const evkeyval* h = headers->tqh_first; h != nullptr; h = h->next.tqe_next) {
+        if (util::ascii::iequals(h->key, "Forwarded")) {
+            forwarded.emplace_back(h->value);
+        } else if (util::ascii::iequals(h->key, "X-Forwarded-For")) {
+            x_forwarded_for.emplace_back(h->value);
+        }
+    }
+    return resolve_client(peer, config_.trusted_proxies, forwarded, x_forwarded_for);
+}
+
 void HttpFrontend::handle(evhttp_request* req) {
     arrival_ = monotonic_now();
     handler_.on_http_request();
+    const ClientAddress client = client_of(req);
+    client_ = client.endpoint;
+    if (!client.problem.empty()) {
+        // A trusted proxy sent what it should not: the request goes on, from
+        // the proxy's address; the operator learns of it here.
+        log_.notice("http.forwarded_invalid", {{"ip", client_.address.to_string()},
+                                               {"peer", peer_of(req)},
+                                               {"reason", client.problem}});
+    }
     if (const auto refusal = refuse_framing(req)) {
-        log_.notice(
-            "http.refused",
-            {{"peer", peer_of(req)}, {"status", refusal->status}, {"reason", refusal->why}});
+        log_.notice("http.refused", {{"ip", client_.address.to_string()},
+                                     {"peer", peer_of(req)},
+                                     {"status", refusal->status},
+                                     {"reason", refusal->why}});
         // Nothing after this request on the connection is read as another.
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         return reply_now(req, refusal->status, refusal->reason, "text/plain; charset=utf-8",
@@ -172,11 +210,13 @@ void HttpFrontend::handle_post(evhttp_request* req) {
     // HTTP/1.1 keep-alive and HTTP/1.0 alike (C124-5-05, P124-01).
     const bosh::RequestId id = hold(req, false);
     if (log_.enabled(util::LogLevel::Debug)) {
-        log_.debug("http.request",
-                   {{"req", bosh::value_of(id)}, {"peer", peer_of(req)}, {"bytes", body->size()}});
+        log_.debug("http.request", {{"req", bosh::value_of(id)},
+                                    {"ip", client_.address.to_string()},
+                                    {"peer", peer_of(req)},
+                                    {"bytes", body->size()}});
     }
     arriving_ = id; // a reply given during the call is not a held one (sent())
-    handler_.on_bosh_request(id, *body);
+    handler_.on_bosh_request(id, *body, client_);
     arriving_ = bosh::RequestId{0};
 }
 
@@ -200,7 +240,7 @@ void HttpFrontend::hand_over_unusable(evhttp_request* req, bosh::UnusableReason 
     const std::string peer = peer_of(req);
     const bosh::RequestId id = hold(req, true);
     arriving_ = id;
-    handler_.on_unusable_request(bosh::RequestUnusable{id, why, bytes, detail, peer});
+    handler_.on_unusable_request(bosh::RequestUnusable{id, why, bytes, detail, peer, client_});
     arriving_ = bosh::RequestId{0};
 }
 

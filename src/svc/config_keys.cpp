@@ -129,6 +129,21 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                "attach on "
                "its own."},
               values::cors_origins),
+    value_key(
+        "trusted_proxies",
+        {"array of strings", "[]",
+         "each a network (`\"10.0.0.0/8\"`, `\"::1/128\"`) or an address (`/32`, `/128`)",
+         "Proxies whose headers name the client. A request from a peer in one of these networks "
+         "is taken to come from the right-most address of RFC 7239 `Forwarded` (or, when the "
+         "request has none, `X-Forwarded-For`) that is not itself in them; every log line about "
+         "the request or its session shows that address as `ip=`, the per-client limits "
+         "(`session.max_sessions_per_ip`, `session.max_new_sessions_per_ip`) count it, and a "
+         "route's `proxy_protocol` passes it to the XMPP server. From any other peer both headers "
+         "are ignored. A trusted proxy's header that cannot be read is logged "
+         "(`http.forwarded_invalid`) and the peer is the client. Reloadable.",
+         "Empty: headers are believed from nobody, since anyone can send them. Behind nginx or "
+         "HAProxy on the same host set `[\"127.0.0.1\", \"::1\"]`."},
+        values::trusted_proxies),
 });
 
 constexpr auto kSessionKeys = std::to_array<Key<Config>>({
@@ -178,6 +193,34 @@ constexpr auto kSessionKeys = std::to_array<Key<Config>>({
          "10000 bounds memory and connections to the XMPP server; each idle session also holds two "
          "descriptors (see \"Deployment\" in the README)."},
         1, 1000000, put<kLimits, &Limits::max_sessions>),
+    integer_key(
+        "max_sessions_per_ip",
+        {kInteger,
+         "100",
+         {},
+         "Sessions one client may have open at once, counted by client address (IPv6 addresses "
+         "by their /64; behind a proxy, the address `http.trusted_proxies` lets it name). A "
+         "creation beyond it gets a terminal `policy-violation` (HTTP 403 for a client that sent "
+         "no `ver`) and opens no connection to the XMPP server; `session.refused` is logged at "
+         "most once a minute per client. 0: no limit.",
+         "100 is far more than one household or office opens, and keeps a single address from "
+         "taking the server's `max_sessions` (and as many XMPP connections) for itself."},
+        0, 1000000, put<kLimits, &Limits::max_sessions_per_ip>),
+    integer_key(
+        "max_new_sessions_per_ip",
+        {kInteger,
+         "60",
+         {},
+         "Sessions one client may create per minute, counted like `max_sessions_per_ip`: a token "
+         "bucket of this many creations, refilled evenly over the minute, so a burst of this "
+         "many is allowed and then one every 60/N seconds. Beyond it as `max_sessions_per_ip`. "
+         "Memory is bounded: only clients whose bucket is not full are remembered, at most "
+         "65536 at once (beyond that the fullest bucket is forgotten; see the README). 0: no "
+         "limit.",
+         "60 a minute lets a page reload or a reconnecting client through at once while a script "
+         "opening session after session (each one a connection to the XMPP server, before any "
+         "authentication) is slowed to one a second."},
+        0, 60000, put<kLimits, &Limits::max_new_sessions_per_ip>),
     integer_key(
         "max_pause",
         {kInteger,
@@ -420,6 +463,19 @@ constexpr auto kRouteKeys = std::to_array<Key<bosh::Route>>({
                {},
                R"("")"},
               values::tls_ca_file),
+    value_key(
+        "proxy_protocol",
+        {kString, R"(`"off"`)", "`off`, `v1`, `v2`",
+         "Send the HAProxy PROXY protocol header (`v1`: the text line, `v2`: the binary form) "
+         "first on every connection to this server, before TLS for `tls = \"direct\"`: the "
+         "BOSH client's address and port as the source (the client of `http.trusted_proxies`; "
+         "port 0 when a proxy's header gave none) and boshd's own end of the connection as the "
+         "destination. The server then sees each client's address instead of boshd's, for its "
+         "logs and its per-address protections (ejabberd's `mod_fail2ban`). The server's "
+         "listener must expect the header (ejabberd: `use_proxy_protocol: true`), and must then "
+         "accept connections from boshd only.",
+         "Off: a server not expecting the header fails every stream.", R"("off")"},
+        values::proxy_protocol),
 });
 
 } // namespace

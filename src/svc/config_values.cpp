@@ -2,6 +2,7 @@
 
 #include "svc/address_syntax.h"
 #include "util/ascii.h"
+#include "util/ip_address.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -68,6 +69,28 @@ void cors_origins(Config& c, const toml::node& node, const Ctx& ctx) {
         origins.push_back(std::move(*origin));
     }
     c.http.cors_origins = std::move(origins);
+}
+
+// README: "The client address behind a proxy". Each entry a network or a
+// bare address; a mistake names the entry's own position.
+void trusted_proxies(Config& c, const toml::node& node, const Ctx& ctx) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+        ctx.fail(node, "must be an array of strings");
+    }
+    std::vector<util::Cidr> networks;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const auto& item = *array->get(i);
+        const Ctx item_ctx{ctx.source, ctx.key + '[' + std::to_string(i) + ']'};
+        auto network = util::Cidr::parse(require_string(item, item_ctx));
+        if (!network) {
+            item_ctx.fail(item, network.error() +
+                                    " (a network such as \"10.0.0.0/8\" or \"::1/128\", or an "
+                                    "address)");
+        }
+        networks.push_back(network.value());
+    }
+    c.http.trusted_proxies = std::move(networks);
 }
 
 void log_level(Config& c, const toml::node& node, const Ctx& ctx) {
@@ -149,6 +172,14 @@ void tls_server_name(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
 
 void tls_ca_file(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
     r.tls_ca_file = require_string(node, ctx);
+}
+
+void proxy_protocol(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
+    const auto version = bosh::parse_proxy_protocol(require_string(node, ctx));
+    if (!version) {
+        ctx.fail(node, R"(must be one of "off", "v1", "v2")");
+    }
+    r.proxy_protocol = *version;
 }
 
 } // namespace boshd::svc::values

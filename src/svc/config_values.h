@@ -27,6 +27,7 @@ template <auto Field> void put_route_bool(bosh::Route& r, const toml::node& n, c
 void listen(Config& c, const toml::node& node, const Ctx& ctx);
 void path(Config& c, const toml::node& node, const Ctx& ctx);
 void cors_origins(Config& c, const toml::node& node, const Ctx& ctx);
+void trusted_proxies(Config& c, const toml::node& node, const Ctx& ctx);
 // [backend]
 void resolver(Config& c, const toml::node& node, const Ctx& ctx);
 // [log]
@@ -39,5 +40,6 @@ void host(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void tls(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void tls_server_name(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void tls_ca_file(bosh::Route& r, const toml::node& node, const Ctx& ctx);
+void proxy_protocol(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 
 } // namespace boshd::svc::values

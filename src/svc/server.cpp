@@ -20,7 +20,7 @@ constexpr auto kStatusPeriod = std::chrono::seconds(5);
 bosh::Event own(const bosh::Event& event, std::string& storage) {
     if (const auto* r = std::get_if<bosh::RequestArrived>(&event)) {
         storage.assign(r->body);
-        return bosh::RequestArrived{r->id, storage};
+        return bosh::RequestArrived{r->id, storage, r->client};
     }
     if (const auto* d = std::get_if<bosh::BackendData>(&event)) {
         storage.assign(d->bytes);
@@ -33,8 +33,12 @@ bosh::Event own(const bosh::Event& event, std::string& storage) {
     if (const auto* u = std::get_if<bosh::RequestUnusable>(&event)) {
         storage.assign(u->detail).append(u->peer);
         const std::string_view both(storage);
-        return bosh::RequestUnusable{u->id, u->why, u->bytes, both.substr(0, u->detail.size()),
-                                     both.substr(u->detail.size())};
+        return bosh::RequestUnusable{u->id,
+                                     u->why,
+                                     u->bytes,
+                                     both.substr(0, u->detail.size()),
+                                     both.substr(u->detail.size()),
+                                     u->client};
     }
     return event;
 }
@@ -139,8 +143,9 @@ void Server::on_watchdog_due(int, short, void* self) noexcept {
     static_cast<Server*>(self)->notify_.watchdog();
 }
 
-void Server::on_bosh_request(bosh::RequestId id, std::string_view body) {
-    dispatch(bosh::RequestArrived{id, body});
+void Server::on_bosh_request(bosh::RequestId id, std::string_view body,
+                             const util::Endpoint& client) {
+    dispatch(bosh::RequestArrived{id, body, client});
 }
 void Server::on_unusable_request(const bosh::RequestUnusable& request) {
     dispatch(request);
@@ -161,12 +166,20 @@ void Server::on_backend_data(bosh::LinkId link, std::string_view bytes) {
     dispatch(bosh::BackendData{link, bytes});
 }
 void Server::on_backend_retry(bosh::LinkId link, std::string_view reason) {
-    log_.info("backend.retry", {{"link", bosh::value_of(link)}, {"reason", reason}});
+    if (const auto* l = this->link(link)) {
+        log_.info("backend.retry", {{"link", bosh::value_of(link)},
+                                    {"ip", l->client().address.to_string()},
+                                    {"reason", reason}});
+    }
 }
 void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
-    log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
     if (const auto* l = this->link(link)) {
+        log_.info("backend.closed", {{"link", bosh::value_of(link)},
+                                     {"ip", l->client().address.to_string()},
+                                     {"reason", reason}});
         telemetry_.backend_failed(l->route().domain, reason, net::monotonic_now());
+    } else {
+        log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
     }
     dispatch(bosh::BackendClosed{link, reason});
 }
@@ -231,7 +244,8 @@ void Server::open_link(const bosh::OpenBackend& open) {
     auto [it, inserted] = links_.emplace(
         open.link,
         std::make_unique<net::BackendLink>(base_.get(), dns_, tls, open.link, open.route,
-                                           config_.limits.max_server_queue, random_, *this));
+                                           open.client, config_.limits.max_server_queue, random_,
+                                           *this));
     it->second->connect();
 }
 

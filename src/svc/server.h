@@ -67,7 +67,8 @@ public:
 
 private:
     // net::HttpHandler
-    void on_bosh_request(bosh::RequestId id, std::string_view body) override;
+    void on_bosh_request(bosh::RequestId id, std::string_view body,
+                         const util::Endpoint& client) override;
     void on_unusable_request(const bosh::RequestUnusable& request) override;
     void on_request_gone(bosh::RequestId id) override;
     void on_http_request() override;

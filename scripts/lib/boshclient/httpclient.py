@@ -72,11 +72,15 @@ class Response:
 class HttpClient:
     """One TCP connection to boshd."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
+    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT, source=None):
+        """|source|: the local address to connect from (e.g. "127.0.0.2":
+        Linux routes all of 127/8 on lo), to appear as another client."""
         self.host = host
         self.port = port
         self.timeout = timeout
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock = socket.create_connection(
+            (host, port), timeout=timeout,
+            source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.eof = False

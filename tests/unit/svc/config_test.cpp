@@ -513,6 +513,57 @@ tls = "none"
         }
     }
 
+    TEST_CASE("trusted_proxies: networks or addresses, IPv4 and IPv6; errors name the entry") {
+        CHECK(parse(kRoute).http.trusted_proxies.empty()); // the default
+        const auto config = parse("[http]\ntrusted_proxies = [\"127.0.0.1\", \"::1\", "
+                                  "\"10.0.0.0/8\", \"2001:db8::/32\"]\n" +
+                                  kRoute);
+        const auto& nets = config.http.trusted_proxies;
+        REQUIRE(nets.size() == 4);
+        CHECK(nets[0].to_string() == "127.0.0.1/32");
+        CHECK(nets[1].to_string() == "::1/128");
+        CHECK(nets[2].to_string() == "10.0.0.0/8");
+        CHECK(nets[3].to_string() == "2001:db8::/32");
+        CHECK(error_of("[http]\ntrusted_proxies = \"127.0.0.1\"\n" + kRoute) ==
+              "t.toml:2:19: http.trusted_proxies: must be an array of strings");
+        CHECK(error_of("[http]\ntrusted_proxies = [\"127.0.0.1\", 7]\n" + kRoute) ==
+              "t.toml:2:33: http.trusted_proxies[1]: must be a string");
+        CHECK(error_of("[http]\ntrusted_proxies = [\"::1\", \"10.1.2.3/8\"]\n" + kRoute) ==
+              "t.toml:2:27: http.trusted_proxies[1]: \"10.1.2.3/8\" has bits set past its prefix "
+              "length; the network is 10.0.0.0/8 (a network such as \"10.0.0.0/8\" or "
+              "\"::1/128\", or an address)");
+        for (std::string bad : {"", "proxy.example", "10.0.0.0/33", "[::1]", "::1/129", "1.2.3"}) {
+            CAPTURE(bad);
+            CHECK(error_of("[http]\ntrusted_proxies = [\"" + bad + "\"]\n" + kRoute)
+                      .starts_with("t.toml:2:20: http.trusted_proxies[0]: "));
+        }
+    }
+
+    TEST_CASE("proxy_protocol: off, v1 or v2") {
+        CHECK(parse(kRoute).routes.at(0).proxy_protocol == boshd::bosh::ProxyProtocol::Off);
+        CHECK(parse(kRoute + "proxy_protocol = \"v1\"\n").routes.at(0).proxy_protocol ==
+              boshd::bosh::ProxyProtocol::V1);
+        CHECK(parse(kRoute + "proxy_protocol = \"v2\"\n").routes.at(0).proxy_protocol ==
+              boshd::bosh::ProxyProtocol::V2);
+        CHECK(parse(kRoute + "proxy_protocol = \"off\"\n").routes.at(0).proxy_protocol ==
+              boshd::bosh::ProxyProtocol::Off);
+        CHECK(error_of(kRoute + "proxy_protocol = \"V2\"\n") ==
+              "t.toml:3:18: route[0].proxy_protocol: must be one of \"off\", \"v1\", \"v2\"");
+    }
+
+    TEST_CASE("per-client session limits: defaults, 0 turns them off") {
+        const auto defaults = parse(kRoute);
+        CHECK(defaults.limits.max_sessions_per_ip == 100);
+        CHECK(defaults.limits.max_new_sessions_per_ip == 60);
+        const auto off =
+            parse("[session]\nmax_sessions_per_ip = 0\nmax_new_sessions_per_ip = 0\n" + kRoute);
+        CHECK(off.limits.max_sessions_per_ip == 0);
+        CHECK(off.limits.max_new_sessions_per_ip == 0);
+        CHECK(error_of("[session]\nmax_new_sessions_per_ip = 60001\n" + kRoute)
+                  .find("session.max_new_sessions_per_ip: must be an integer in [0, 60000]") !=
+              std::string::npos);
+    }
+
     TEST_CASE("tls modes, and direct TLS defaults to port 5223") {
         const auto port_for = [](const std::string& extra) {
             return parse(kRoute + extra).routes.at(0).port;
