@@ -15,6 +15,8 @@
 #   keepalive  while it ran, boshd saw many requests over few connections
 #              from the proxy (boshd's debug line http.request names the
 #              peer address:port of each request)
+#   limits     each proxy itself refuses a body over boshd's max_body_size
+#              (413, boshd never sees it) and paths other than /http-bind (404)
 #   held       a request held 70 s (boshd's max_wait raised to 70 for it:
 #              above nginx's default 60 s read timeout and Debian's 50 s
 #              HAProxy defaults) comes back as boshd's empty reply, not a
@@ -300,6 +302,22 @@ keepalive_check() {
         "$(tail -n +"$((from + 1))" "$log" | grep ' http\.request ' | head -20)"
 }
 
+# limits_check KIND URL LOG: what the recipe refuses itself, before boshd:
+# a body over boshd's max_body_size (413) and any other path (404). Over
+# HTTP/1.1: over HTTP/2 HAProxy answers 413 and then resets the stream whose
+# body is still coming, which curl reports as an error instead of the status.
+limits_check() {
+    local kind=$1 url=$2 log=$3 before after status
+    before=$(grep -c ' http\.request ' "$log")
+    status=$(head -c 70000 /dev/zero | tr '\0' 'x' | curl -sS --http1.1 --cacert "$CA" -o /dev/null -w '%{http_code}' \
+        -H 'Content-Type: text/xml; charset=utf-8' --data-binary @- "$url" 2>&1)
+    after=$(grep -c ' http\.request ' "$log")
+    check "limits/$kind" "$([[ $status == 413 && $before == "$after" ]] && echo 1 || echo 0)" \
+        "a 70000-byte body got 413 from $kind, never reaching boshd" "HTTP $status; boshd's requests $before -> $after"
+    status=$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "${url%/http-bind}/other" 2>&1)
+    check "limits/$kind" "$([[ $status == 404 ]] && echo 1 || echo 0)" "a path other than /http-bind got 404" "HTTP $status"
+}
+
 # address_check KIND URL LOG: a session created from CLIENT_IP claiming to be
 # SPOOFED_IP; boshd must log the address the proxy saw.
 address_check() {
@@ -340,6 +358,7 @@ for kind in nginx haproxy; do
     NODE_EXTRA_CA_CERTS=$CA run_client "strophe/$kind" node "$E2E/chat.mjs" --url "$url" \
         --domain localhost --messages 50 --timeout 60
     keepalive_check "$kind" "${boshd_log[$kind]}" "$from"
+    limits_check "$kind" "$url" "${boshd_log[$kind]}"
     if [[ $ADDRESS_CHECKS == 1 ]]; then
         address_check "$kind" "$url" "${boshd_log[$kind]}"
     else
