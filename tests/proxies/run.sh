@@ -26,6 +26,11 @@
 #              session.created line says ip= the client's own address: a
 #              client on 127.0.0.5 that claims to be 203.0.113.9 in its own
 #              Forwarded and X-Forwarded-For headers
+#   per-ip     (switch BOSHD_PROXY_LIMIT_CHECKS) boshd limits by that
+#              address, not the proxy's: with session.max_sessions_per_ip = 4,
+#              a fifth session from 127.0.0.5 through the proxy is refused
+#              with policy-violation while one from 127.0.0.6 through the same
+#              proxy is created
 #   chromium   the Strophe.js chat in headless Chromium (browser-chat.mjs,
 #              playwright-core) from a page on another origin, through nginx
 #              and through HAProxy: login, messages, CORS preflight,
@@ -37,12 +42,13 @@
 # Switches (environment, default 1 = on; 0 skips those checks and leaves the
 # keys they need out of boshd's configuration, for a boshd without them):
 #   BOSHD_PROXY_ADDRESS_CHECKS  [http] trusted_proxies and ip= on session.created
+#   BOSHD_PROXY_LIMIT_CHECKS    session.max_sessions_per_ip, by client address
 #   BOSHD_PROXY_DIRECT_HTTPS    [http] tls_cert / tls_key (boshd's own HTTPS)
 #
 #   tests/proxies/run.sh [path/to/boshd]
 #
 # Prints "ok - NAME: ..." / "not ok - NAME: ..." lines and a final
-# "N passed, N failed"; exit 1 on failure. About 90 s.
+# "N passed, N failed"; exit 1 on failure. About 75 s (the held probes).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,12 +62,16 @@ source "$REPO_ROOT/scripts/lib/common.sh"
 case ${1:-} in -h | --help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;; esac
 BOSHD=${1:-$REPO_ROOT/build/src/boshd}
 ADDRESS_CHECKS=${BOSHD_PROXY_ADDRESS_CHECKS:-1}
+LIMIT_CHECKS=${BOSHD_PROXY_LIMIT_CHECKS:-1}
 DIRECT_HTTPS=${BOSHD_PROXY_DIRECT_HTTPS:-1}
 NGINX=${NGINX:-/usr/sbin/nginx}
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
 MAX_WAIT=60       # boshd's default session.max_wait, what the recipes must outlast
 HELD_WAIT=70      # the held probe's wait (and its boshd's max_wait)
 CLIENT_IP=127.0.0.5   # the address the address check's client connects from
+OTHER_IP=127.0.0.6    # another client, for the per-address limit
+PER_IP=4              # session.max_sessions_per_ip when the limit is checked:
+                      # the chats' 127.0.0.1 has 3 sessions at most at once
 SPOOFED_IP=203.0.113.9
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/boshd-proxies.XXXXXX")
@@ -176,8 +186,11 @@ echo "# $ready"
 # start_boshd NAME MAX_WAIT [EXTRA_HTTP_TOML]: starts a boshd logging at
 # debug (http.request lines) into $work/boshd-NAME.log; sets boshd_port.
 start_boshd() {
-    local name=$1 max_wait=$2 extra=${3:-} config=$work/boshd-$1.toml trusted=""
-    if [[ $ADDRESS_CHECKS == 1 ]]; then trusted='trusted_proxies = ["127.0.0.1/32", "::1/128"]'; fi
+    local name=$1 max_wait=$2 extra=${3:-} config=$work/boshd-$1.toml trusted="" per_ip=""
+    if [[ $ADDRESS_CHECKS == 1 || $LIMIT_CHECKS == 1 ]]; then
+        trusted='trusted_proxies = ["127.0.0.1/32", "::1/128"]'
+    fi
+    if [[ $LIMIT_CHECKS == 1 ]]; then per_ip="max_sessions_per_ip = $PER_IP"; fi
     cat >"$config" <<TOML
 [http]
 listen = "127.0.0.1:0"
@@ -187,6 +200,7 @@ $extra
 
 [session]
 max_wait = $max_wait
+$per_ip
 
 [log]
 level = "debug"
@@ -332,6 +346,30 @@ address_check() {
     [[ -n $sid ]] && terminate_session "$url" "$sid" 1001
 }
 
+# per_ip_check KIND URL: PER_IP sessions from CLIENT_IP through the proxy,
+# one more refused, one from OTHER_IP still created; all ended afterwards.
+per_ip_check() {
+    local kind=$1 url=$2 sids=() sid i reply other
+    for ((i = 0; i < PER_IP; i++)); do
+        sid=$(create_session "$url" 10 --interface "$CLIENT_IP")
+        [[ -n $sid ]] && sids+=("$sid")
+    done
+    reply=$(bosh "$url" "<body $NS rid='1000' to='localhost' wait='10' hold='1' ver='1.6' xml:lang='en' xmpp:version='1.0' xmlns:xmpp='urn:xmpp:xbosh'/>" --interface "$CLIENT_IP")
+    local ok=0
+    [[ ${#sids[@]} == "$PER_IP" && $reply == *"type='terminate'"* && $reply == *"condition='policy-violation'"* ]] && ok=1
+    [[ ${#sids[@]} == "$PER_IP" && $reply == *'type="terminate"'* && $reply == *'condition="policy-violation"'* ]] && ok=1
+    check "per-ip/$kind" "$ok" "$PER_IP sessions from $CLIENT_IP through $kind created, one more refused with policy-violation" \
+        "created ${#sids[@]}; the next one got: $reply"
+    # Not refused after all: end that one too.
+    sid=$(sed -n "s/.* sid=['\"]\([^'\"]*\)['\"].*/\1/p" <<<"$reply" | head -1)
+    [[ -n $sid ]] && sids+=("$sid")
+    other=$(create_session "$url" 10 --interface "$OTHER_IP")
+    check "per-ip/$kind" "$([[ -n $other ]] && echo 1 || echo 0)" \
+        "a session from $OTHER_IP through the same $kind still created"
+    [[ -n $other ]] && sids+=("$other")
+    for sid in "${sids[@]}"; do terminate_session "$url" "$sid" 1001; done
+}
+
 # ---- the set-up ---------------------------------------------------------------------
 
 declare -A proxy_port boshd_log held_out
@@ -363,6 +401,11 @@ for kind in nginx haproxy; do
         address_check "$kind" "$url" "${boshd_log[$kind]}"
     else
         echo "# address/$kind: skipped (BOSHD_PROXY_ADDRESS_CHECKS=0)"
+    fi
+    if [[ $LIMIT_CHECKS == 1 ]]; then
+        per_ip_check "$kind" "$url"
+    else
+        echo "# per-ip/$kind: skipped (BOSHD_PROXY_LIMIT_CHECKS=0)"
     fi
 done
 
