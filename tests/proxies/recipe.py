@@ -11,8 +11,9 @@ proxies suite uses them.
       upstream (host:port of boshd).
   recipe.py timeouts KIND SRC
       Prints "name seconds" for each timeout directive of the recipe that
-      governs a held request (nginx: proxy_read_timeout and the upstream's
-      keepalive_timeout; HAProxy: timeout client and timeout server),
+      governs a held request (nginx: proxy_read_timeout, and the upstream's
+      keepalive_timeout; HAProxy: timeout server; HAProxy's timeout client
+      does not run while a request waits for its answer),
       exit 1 if one is missing.
 
 KIND is nginx or haproxy. Only the lines named below change; everything
@@ -44,11 +45,9 @@ REWRITES = {
 TIMEOUTS = {
     "nginx": [
         ("proxy_read_timeout", r"^\s*proxy_read_timeout\s+(\S+);"),
-        ("proxy_send_timeout", r"^\s*proxy_send_timeout\s+(\S+);"),
         ("keepalive_timeout", r"^\s*keepalive_timeout\s+(\S+);"),
     ],
     "haproxy": [
-        ("timeout_client", r"^\s*timeout\s+client\s+(\S+)"),
         ("timeout_server", r"^\s*timeout\s+server\s+(\S+)"),
     ],
 }
