@@ -34,8 +34,9 @@
 #   chromium   the Strophe.js chat in headless Chromium (browser-chat.mjs,
 #              playwright-core) from a page on another origin, through nginx
 #              and through HAProxy: login, messages, CORS preflight,
-#              connections reused, logout; the test CA trusted through an NSS
-#              database, so TLS is validated
+#              connections reused (as Chromium and as the proxy's log count
+#              them), logout; the test CA trusted through an NSS database, so
+#              TLS is validated
 #   direct     (switch BOSHD_PROXY_DIRECT_HTTPS) the same Chromium chat
 #              straight to boshd's own HTTPS ([http] tls_cert, tls_key)
 #
@@ -426,8 +427,27 @@ browser() {
     HOME=$browser_home run_client "$name" node "$E2E/browser-chat.mjs" --url "$url" \
         --domain localhost --messages 20 --timeout 60 "$@"
 }
-browser chromium/nginx "https://127.0.0.1:${proxy_port[nginx]}/http-bind"
-browser chromium/haproxy "https://127.0.0.1:${proxy_port[haproxy]}/http-bind"
+# proxy_log KIND: the proxy's access log (one line per request, with
+# client=ADDRESS:PORT of the client's connection).
+proxy_log() { case $1 in nginx) echo "$work/nginx-access.log" ;; haproxy) echo "$work/haproxy.log" ;; esac; }
+# browser_connections_check KIND FROM_LINE: the proxy's own count of the
+# browser's connections (its log after FROM_LINE): two users, each over one
+# HTTP/2 connection (two with HTTP/1.1), for many requests.
+browser_connections_check() {
+    local kind=$1 from=$2 log requests conns
+    log=$(proxy_log "$kind")
+    requests=$(tail -n +"$((from + 1))" "$log" | grep -c '^client=.* method=\(POST\|OPTIONS\) ' || true)
+    conns=$(tail -n +"$((from + 1))" "$log" | sed -n 's/^client=\([^ ]*\) .* method=\(POST\|OPTIONS\) .*/\1/p' | sort -u | wc -l)
+    local ok=0
+    ((conns >= 1 && conns <= 4 && requests >= 5 * conns)) && ok=1
+    check "chromium/$kind" "$ok" "$kind's log: the browser sent $requests requests over $conns connections" \
+        "$(tail -n +"$((from + 1))" "$log" | head -30)"
+}
+for kind in nginx haproxy; do
+    from=$(wc -l <"$(proxy_log "$kind")")
+    browser "chromium/$kind" "https://127.0.0.1:${proxy_port[$kind]}/http-bind"
+    browser_connections_check "$kind" "$from"
+done
 
 if [[ $DIRECT_HTTPS == 1 ]]; then
     start_boshd direct "$MAX_WAIT" "tls_cert = \"$work/tls/server.crt\"
@@ -444,10 +464,7 @@ for kind in nginx haproxy; do held_check "$kind" "${held_out[$kind]}"; done
 
 # No proxy error reached a client: nothing but boshd's own answers.
 for kind in nginx haproxy; do
-    case $kind in
-    nginx) errors=$(grep -E 'status=(502|503|504)' "$work/nginx-access.log") ;;
-    haproxy) errors=$(grep -E 'status=(502|503|504)' "$work/haproxy.log") ;;
-    esac
+    errors=$(grep -E 'status=(502|503|504)' "$(proxy_log "$kind")")
     check "$kind" "$([[ -z $errors ]] && echo 1 || echo 0)" "logged no 502, 503 or 504 for the whole run" "$errors"
 done
 
