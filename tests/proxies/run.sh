@@ -222,7 +222,9 @@ TOML
         pid_alive "$pid" || break
         sleep 0.05
     done
-    bail "boshd ($name) started" "$(cat "$work/boshd-$name.log")"
+    bail "boshd ($name) started" "$(cat "$work/boshd-$name.log")
+(an unknown key? BOSHD_PROXY_ADDRESS_CHECKS=0 and BOSHD_PROXY_LIMIT_CHECKS=0 leave out
+trusted_proxies and max_sessions_per_ip, BOSHD_PROXY_DIRECT_HTTPS=0 tls_cert and tls_key)"
 }
 
 # start_proxy KIND PORT UPSTREAM_PORT: the recipe rewritten and the proxy
