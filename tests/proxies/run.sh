@@ -20,15 +20,16 @@
 #   held       a request held 70 s (boshd's max_wait raised to 70 for it:
 #              above nginx's default 60 s read timeout and Debian's 50 s
 #              HAProxy defaults) comes back as boshd's empty reply, not a
-#              proxy error; both proxies' probes run while the rest does
+#              proxy error, over HTTP/1.1 and over HTTP/2; the four probes
+#              run while the rest does
 #   address    (switch BOSHD_PROXY_ADDRESS_CHECKS) boshd trusts the proxy
 #              ([http] trusted_proxies = ["127.0.0.1/32", "::1/128"]) and its
 #              session.created line says ip= the client's own address: a
 #              client on 127.0.0.5 that claims to be 203.0.113.9 in its own
 #              Forwarded and X-Forwarded-For headers
 #   per-ip     (switch BOSHD_PROXY_LIMIT_CHECKS) boshd limits by that
-#              address, not the proxy's: with session.max_sessions_per_ip = 4,
-#              a fifth session from 127.0.0.5 through the proxy is refused
+#              address, not the proxy's: with session.max_sessions_per_ip = 5,
+#              a sixth session from 127.0.0.5 through the proxy is refused
 #              with policy-violation while one from 127.0.0.6 through the same
 #              proxy is created
 #   chromium   the Strophe.js chat in headless Chromium (browser-chat.mjs,
@@ -71,8 +72,9 @@ MAX_WAIT=60       # boshd's default session.max_wait, what the recipes must outl
 HELD_WAIT=70      # the held probe's wait (and its boshd's max_wait)
 CLIENT_IP=127.0.0.5   # the address the address check's client connects from
 OTHER_IP=127.0.0.6    # another client, for the per-address limit
-PER_IP=4              # session.max_sessions_per_ip when the limit is checked:
-                      # the chats' 127.0.0.1 has 3 sessions at most at once
+PER_IP=5              # session.max_sessions_per_ip when the limit is checked:
+                      # the chats' 127.0.0.1 has 4 sessions at most at once
+                      # (two held probes and a chat's two users)
 SPOOFED_IP=203.0.113.9
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/boshd-proxies.XXXXXX")
@@ -282,20 +284,21 @@ terminate_session() {
     bosh "$1" "<body $NS rid='$3' sid='$2' type='terminate'/>" >/dev/null
 }
 
-# held_probe URL OUT: a session with wait HELD_WAIT, then one empty request
-# that boshd holds for all of it; writes "STATUS SECONDS" and the reply to OUT.
+# held_probe URL OUT HTTP_VERSION_OPTION: a session with wait HELD_WAIT,
+# then one empty request that boshd holds for all of it; writes "STATUS
+# SECONDS" and the reply to OUT.
 held_probe() {
-    local url=$1 out=$2 sid
-    sid=$(create_session "$url" "$HELD_WAIT")
+    local url=$1 out=$2 version=$3 sid
+    sid=$(create_session "$url" "$HELD_WAIT" "$version")
     if [[ -z $sid ]]; then
         echo "no session" >"$out"
         return
     fi
-    bosh "$url" "<body $NS rid='1001' sid='$sid'/>" >"$out"
+    bosh "$url" "<body $NS rid='1001' sid='$sid'/>" "$version" >"$out"
     terminate_session "$url" "$sid" 1002
 }
 held_check() {
-    local kind=$1 out=$2 status secs reply
+    local name=$1 out=$2 status secs reply
     read -r status secs <"$out"
     reply=$(sed 1d "$out")
     local ok=0
@@ -303,7 +306,7 @@ held_check() {
         awk -v s="$secs" -v w="$HELD_WAIT" 'BEGIN { exit !(s >= w - 1 && s < w + 10) }'; then
         ok=1
     fi
-    check "held/$kind" "$ok" "a request held ${HELD_WAIT} s came back as boshd's empty reply (HTTP ${status:-none} after ${secs:-?} s)" \
+    check "held/$name" "$ok" "a request held ${HELD_WAIT} s came back as boshd's empty reply (HTTP ${status:-none} after ${secs:-?} s)" \
         "$(cat "$out")"
 }
 
@@ -375,7 +378,7 @@ per_ip_check() {
 
 # ---- the set-up ---------------------------------------------------------------------
 
-declare -A proxy_port boshd_log held_out
+declare -A proxy_port boshd_log
 for kind in nginx haproxy; do
     start_boshd "$kind" "$HELD_WAIT"
     boshd_log[$kind]=$work/boshd-$kind.log
@@ -386,9 +389,11 @@ done
 # The held probes run in the background while the rest goes on.
 probe_pids=()
 for kind in nginx haproxy; do
-    held_out[$kind]=$work/held-$kind.out
-    held_probe "https://127.0.0.1:${proxy_port[$kind]}/http-bind" "${held_out[$kind]}" &
-    probe_pids+=($!)
+    for version in http1.1 http2; do
+        held_probe "https://127.0.0.1:${proxy_port[$kind]}/http-bind" "$work/held-$kind-$version.out" \
+            "--$version" &
+        probe_pids+=($!)
+    done
 done
 
 # ---- through each proxy: Strophe.js in Node, keep-alive, the client address ---------
@@ -462,7 +467,9 @@ fi
 # ---- the held requests -----------------------------------------------------------------
 
 for pid in "${probe_pids[@]}"; do wait "$pid"; done
-for kind in nginx haproxy; do held_check "$kind" "${held_out[$kind]}"; done
+for kind in nginx haproxy; do
+    for version in http1.1 http2; do held_check "$kind/$version" "$work/held-$kind-$version.out"; done
+done
 
 # No proxy error reached a client: nothing but boshd's own answers.
 for kind in nginx haproxy; do
