@@ -12,9 +12,10 @@
 #              upstream connection before boshd's idle_timeout would
 #   strophe    the Strophe.js chat (tests/e2e/chat.mjs) through each proxy
 #              over HTTPS, the test CA trusted through NODE_EXTRA_CA_CERTS
-#   keepalive  while it ran, boshd saw many requests over few connections
-#              from the proxy (boshd's debug line http.request names the
-#              peer address:port of each request)
+#   keepalive  20 requests one after the other over one client connection
+#              reach boshd over connections the proxy already had, at most
+#              one new, not 20 new ones (boshd's debug line http.request names
+#              the peer address:port of each)
 #   limits     each proxy itself refuses a body over boshd's max_body_size
 #              (413, boshd never sees it) and paths other than /http-bind (404)
 #   held       a request held 70 s (boshd's max_wait raised to 70 for it:
@@ -310,16 +311,42 @@ held_check() {
         "$(cat "$out")"
 }
 
-# keepalive_check KIND LOG FROM_LINE: boshd's http.request lines after line
-# FROM_LINE of its log: many requests, few distinct proxy connections.
+# upstream_requests LOG FROM_LINE: "REQUESTS CONNECTIONS" of boshd's
+# http.request lines after line FROM_LINE of its log (each names the peer's
+# address:port, so one port is one connection from the proxy).
+upstream_requests() {
+    local lines
+    lines=$(tail -n +"$(($2 + 1))" "$1" | sed -n 's/.* http\.request .*peer=\([^ ]*\).*/\1/p')
+    echo "$(grep -c . <<<"$lines") $(sort -u <<<"$lines" | grep -c .)"
+}
+
+# keepalive_check KIND URL LOG: 20 BOSH requests one after the other over
+# one client connection (curl --next; bodies naming no session, which boshd
+# answers at once with item-not-found and keeps the connection). With
+# keep-alive to the upstream, boshd sees them over connections the proxy
+# already had open (its pool: nginx's upstream keepalive, HAProxy's idle
+# connections, which http-reuse safe lends to any request but a client's
+# first) and at most one new one; without it, over 20 new ones. Nothing
+# else talks to this boshd meanwhile (the held probes wait quietly).
 keepalive_check() {
-    local kind=$1 log=$2 from=$3 requests conns
-    requests=$(tail -n +"$((from + 1))" "$log" | grep -c " http\.request .*peer=" || true)
-    conns=$(tail -n +"$((from + 1))" "$log" | sed -n 's/.* http\.request .*peer=\([^ ]*\).*/\1/p' | sort -u | wc -l)
-    local ok=0
-    ((requests >= 15 && conns * 4 <= requests)) && ok=1
-    check "keepalive/$kind" "$ok" "boshd got $requests requests over $conns connections from $kind (4 or more per connection)" \
-        "$(tail -n +"$((from + 1))" "$log" | grep ' http\.request ' | head -20)"
+    local kind=$1 url=$2 log=$3 from args=() i requests conns fresh
+    local body="<body $NS rid='1' sid='no-such-session'/>"
+    for ((i = 0; i < 20; i++)); do
+        ((i)) && args+=(--next)
+        args+=(-sS --http1.1 --cacert "$CA" -o /dev/null -H 'Content-Type: text/xml; charset=utf-8' \
+            --data-binary "$body" "$url")
+    done
+    from=$(wc -l <"$log")
+    curl "${args[@]}" 2>&1
+    sleep 0.2
+    read -r requests conns < <(upstream_requests "$log" "$from")
+    # The window's peers that boshd had not seen before it: new connections.
+    fresh=$(comm -13 <(head -n "$from" "$log" | sed -n 's/.* http\.request .*peer=\([^ ]*\).*/\1/p' | sort -u) \
+        <(tail -n +"$((from + 1))" "$log" | sed -n 's/.* http\.request .*peer=\([^ ]*\).*/\1/p' | sort -u) | grep -c .)
+    check "keepalive/$kind" "$([[ $requests == 20 ]] && ((fresh <= 1)) && echo 1 || echo 0)" \
+        "20 requests over one client connection reached boshd over $conns connection(s) from $kind, $fresh of them new" \
+        "boshd saw $requests requests; from each peer, in order:
+$(tail -n +"$((from + 1))" "$log" | sed -n 's/.* http\.request .*peer=\([^ ]*\).*/\1/p' | uniq -c)"
 }
 
 # limits_check KIND URL LOG: what the recipe refuses itself, before boshd:
@@ -396,14 +423,26 @@ for kind in nginx haproxy; do
     done
 done
 
+# Wait until each probe's request is held (creation and empty request: two
+# http.request lines per probe), so that the counts below are the chat's.
+for kind in nginx haproxy; do
+    for ((i = 0; i < 200; i++)); do
+        (($(grep -c ' http\.request ' "${boshd_log[$kind]}") >= 4)) && break
+        sleep 0.05
+    done
+done
+
 # ---- through each proxy: Strophe.js in Node, keep-alive, the client address ---------
 
 for kind in nginx haproxy; do
     url="https://127.0.0.1:${proxy_port[$kind]}/http-bind"
     from=$(wc -l <"${boshd_log[$kind]}")
     NODE_EXTRA_CA_CERTS=$CA run_client "strophe/$kind" node "$E2E/chat.mjs" --url "$url" \
-        --domain localhost --messages 50 --timeout 60
-    keepalive_check "$kind" "${boshd_log[$kind]}" "$from"
+        --domain localhost --messages 50 --interval 40 --timeout 60
+    # For the record: how the chat's requests shared boshd's connections.
+    read -r requests conns < <(upstream_requests "${boshd_log[$kind]}" "$from")
+    echo "# strophe/$kind: boshd got the chat's $requests requests over $conns connections from $kind"
+    keepalive_check "$kind" "$url" "${boshd_log[$kind]}"
     limits_check "$kind" "$url" "${boshd_log[$kind]}"
     if [[ $ADDRESS_CHECKS == 1 ]]; then
         address_check "$kind" "$url" "${boshd_log[$kind]}"
