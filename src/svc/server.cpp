@@ -241,11 +241,10 @@ void Server::open_link(const bosh::OpenBackend& open) {
     if (auto it = tls_.find(open.route->domain); it != tls_.end()) {
         tls = it->second;
     }
-    auto [it, inserted] = links_.emplace(
-        open.link,
-        std::make_unique<net::BackendLink>(base_.get(), dns_, tls, open.link, open.route,
-                                           open.client, config_.limits.max_server_queue, random_,
-                                           *this));
+    auto [it, inserted] =
+        links_.emplace(open.link, std::make_unique<net::BackendLink>(
+                                      base_.get(), dns_, tls, open.link, open.route, open.client,
+                                      config_.limits.max_server_queue, random_, *this));
     it->second->connect();
 }
 
