@@ -1,5 +1,7 @@
 #include "util/ip_address.h"
 
+#include "util/hex.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -10,19 +12,6 @@ namespace {
 constexpr std::array<std::uint8_t, 12> kMappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 constexpr unsigned kMappedBits = 96;
 constexpr int kGroups = 8;
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 // Four decimal parts 0-255, no leading zeros, nothing else.
 std::optional<std::array<std::uint8_t, 4>> parse_quad(std::string_view text) {
@@ -93,8 +82,8 @@ std::optional<std::array<std::uint8_t, 16>> parse_v6(std::string_view text) {
         }
         unsigned value = 0;
         std::size_t len = 0;
-        while (len < rest.size() && len < 5 && hex_value(rest[len]) >= 0) {
-            value = value << 4 | static_cast<unsigned>(hex_value(rest[len]));
+        while (len < rest.size() && len < 5 && hex_digit_value(rest[len]) >= 0) {
+            value = value << 4 | static_cast<unsigned>(hex_digit_value(rest[len]));
             ++len;
         }
         if (len == 0 || len > 4) {
