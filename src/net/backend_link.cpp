@@ -116,10 +116,10 @@ void BackendLink::try_next_address() {
     if (next_address_ == addresses_.size()) {
         return try_next_target();
     }
-    const SocketAddress address = addresses_[next_address_++].with_port(target.port);
+    const util::IpAddress& address = addresses_[next_address_++];
     where_ = target.host + ":" + std::to_string(target.port);
-    if (address.text() != target.host) {
-        where_ += " (" + address.text() + ")";
+    if (const std::string text = address.to_string(); text != target.host) {
+        where_ += " (" + text + ")";
     }
     if (route_->tls == bosh::TlsMode::Direct && !proxied()) {
         SslPtr ssl = tls_ ? tls_->new_ssl(*route_) : SslPtr();
@@ -137,8 +137,10 @@ void BackendLink::try_next_address() {
     bufferevent_setcb(bev_.get(), &BackendLink::on_read, nullptr, &BackendLink::on_event, this);
     bufferevent_enable(bev_.get(), EV_READ | EV_WRITE);
     bufferevent_set_timeouts(bev_.get(), &kConnectTimeout, &kConnectTimeout);
-    if (bufferevent_socket_connect(bev_.get(), reinterpret_cast<const sockaddr*>(&address.storage),
-                                   static_cast<int>(address.length)) != 0) {
+    sockaddr_storage to{};
+    const socklen_t to_length = to_sockaddr({address, target.port}, to);
+    if (bufferevent_socket_connect(bev_.get(), reinterpret_cast<const sockaddr*>(&to),
+                                   static_cast<int>(to_length)) != 0) {
         const int err = EVUTIL_SOCKET_ERROR();
         last_error_ = "connection to " + where_ + " failed: " + std::strerror(err);
         bev_.reset();

@@ -120,7 +120,7 @@ private:
     // While connecting: what is left to try, and why the last try failed.
     std::vector<Target> targets_;
     std::size_t next_target_ = 0;
-    std::vector<SocketAddress> addresses_;
+    std::vector<util::IpAddress> addresses_;
     std::size_t next_address_ = 0;
     std::string where_; // "host:port" (and the address) of the current try, for the log
     std::string last_error_;

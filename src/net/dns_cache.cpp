@@ -1,34 +1,8 @@
 #include "net/dns_cache.h"
 
 #include <algorithm>
-#include <arpa/inet.h>
-#include <array>
 
 namespace boshd::net {
-
-SocketAddress SocketAddress::with_port(std::uint16_t port) const {
-    SocketAddress out = *this;
-    if (out.storage.ss_family == AF_INET) {
-        reinterpret_cast<sockaddr_in*>(&out.storage)->sin_port = htons(port);
-    } else if (out.storage.ss_family == AF_INET6) {
-        reinterpret_cast<sockaddr_in6*>(&out.storage)->sin6_port = htons(port);
-    }
-    return out;
-}
-
-std::string SocketAddress::text() const {
-    std::array<char, INET6_ADDRSTRLEN> buf{};
-    const void* raw = nullptr;
-    if (storage.ss_family == AF_INET) {
-        raw = &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr;
-    } else if (storage.ss_family == AF_INET6) {
-        raw = &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr;
-    }
-    if (!raw || !inet_ntop(storage.ss_family, raw, buf.data(), buf.size())) {
-        return "?";
-    }
-    return buf.data();
-}
 
 const DnsAnswer* DnsCache::find(const std::string& key, util::TimePoint now) const {
     const auto it = entries_.find(key);

@@ -5,33 +5,21 @@
 #pragma once
 
 #include "net/srv_order.h"
+#include "util/ip_address.h"
 #include "util/time.h"
 
 #include <cstddef>
 #include <cstdint>
-#include <netinet/in.h>
 #include <string>
-#include <sys/socket.h>
 #include <unordered_map>
 #include <vector>
 
 namespace boshd::net {
 
-// One resolved address (IPv4 or IPv6), without a port.
-struct SocketAddress {
-    sockaddr_storage storage{};
-    socklen_t length = 0;
-
-    // A copy with |port| set, ready for connect().
-    SocketAddress with_port(std::uint16_t port) const;
-    // "127.0.0.1" or "::1", for the log.
-    std::string text() const;
-};
-
 // What a lookup found: an SRV lookup fills |srv|, an address lookup |addresses|.
 struct DnsAnswer {
     std::vector<SrvRecord> srv;
-    std::vector<SocketAddress> addresses;
+    std::vector<util::IpAddress> addresses;
 };
 
 class DnsCache {

@@ -2,6 +2,7 @@
 
 #include "net/clock.h"
 #include "net/dns_message.h"
+#include "net/socket_address.h"
 
 #include <algorithm>
 #include <ares.h>
@@ -40,24 +41,6 @@ DnsResult::Status status_of(int ares_status) {
     return ares_status == ARES_ENOTFOUND || ares_status == ARES_ENODATA
                ? DnsResult::Status::NoRecord
                : DnsResult::Status::Failed;
-}
-
-// An IPv4 or IPv6 literal, or nothing.
-std::optional<SocketAddress> ip_literal(const std::string& host) {
-    SocketAddress address;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&address.storage);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address.storage);
-    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        address.length = sizeof(sockaddr_in);
-        return address;
-    }
-    if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        address.length = sizeof(sockaddr_in6);
-        return address;
-    }
-    return std::nullopt;
 }
 
 } // namespace
@@ -155,7 +138,7 @@ DnsResolver::Lookup DnsResolver::lookup_srv(const std::string& name, Callback ca
 DnsResolver::Lookup DnsResolver::lookup_addresses(const std::string& host, Callback callback) {
     Query& query = add_query("ADDR " + host, std::move(callback));
     const auto id = query.id;
-    if (auto literal = ip_literal(host)) {
+    if (auto literal = util::IpAddress::parse(host)) {
         // c-ares 1.18 answers a literal itself only when the family is
         // given; with AF_UNSPEC it would ask the DNS for "127.0.0.1".
         DnsResult result;
@@ -245,14 +228,11 @@ void DnsResolver::on_addresses(void* arg, int status, int, ares_addrinfo* res) n
         DnsResult result;
         int ttl = std::numeric_limits<int>::max();
         for (const ares_addrinfo_node* node = res->nodes; node; node = node->ai_next) {
-            if (node->ai_addrlen <= 0 ||
-                static_cast<std::size_t>(node->ai_addrlen) > sizeof(sockaddr_storage)) {
+            const auto address = to_endpoint(node->ai_addr);
+            if (!address) {
                 continue;
             }
-            SocketAddress address;
-            std::memcpy(&address.storage, node->ai_addr, node->ai_addrlen);
-            address.length = static_cast<socklen_t>(node->ai_addrlen);
-            result.answer.addresses.push_back(address);
+            result.answer.addresses.push_back(address->address);
             ttl = std::min(ttl, node->ai_ttl); // 0 for /etc/hosts and IP literals: not cached
         }
         if (result.answer.addresses.empty()) {

@@ -26,6 +26,23 @@ std::optional<util::Endpoint> to_endpoint(const sockaddr* sa) {
     return std::nullopt;
 }
 
+socklen_t to_sockaddr(const util::Endpoint& e, sockaddr_storage& out) {
+    out = sockaddr_storage{};
+    const auto bytes = e.address.bytes();
+    if (e.address.is_v4()) {
+        auto* in = reinterpret_cast<sockaddr_in*>(&out);
+        in->sin_family = AF_INET;
+        in->sin_port = htons(e.port);
+        std::copy(bytes.begin(), bytes.end(), reinterpret_cast<std::uint8_t*>(&in->sin_addr));
+        return sizeof(sockaddr_in);
+    }
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(e.port);
+    std::copy(bytes.begin(), bytes.end(), reinterpret_cast<std::uint8_t*>(&in6->sin6_addr));
+    return sizeof(sockaddr_in6);
+}
+
 std::optional<util::Endpoint> local_endpoint(int fd) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;

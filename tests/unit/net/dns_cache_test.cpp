@@ -1,12 +1,10 @@
 // The DNS answer cache: TTL expiry on a manual clock, and its bound.
 #include "net/dns_cache.h"
 
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
 
 using boshd::net::DnsAnswer;
 using boshd::net::DnsCache;
-using boshd::net::SocketAddress;
 using boshd::net::SrvRecord;
 using std::chrono::seconds;
 
@@ -61,24 +59,4 @@ TEST_CASE("dns cache: when full, expired answers go first, then the one expiring
     CHECK(cache.find("a", t0 + seconds(10)) != nullptr);
     CHECK(cache.find("c", t0 + seconds(10)) == nullptr);
     CHECK(cache.find("d", t0 + seconds(10)) != nullptr);
-}
-
-TEST_CASE("socket address: the port is set for connect(), the text has none") {
-    SocketAddress v4;
-    auto* in = reinterpret_cast<sockaddr_in*>(&v4.storage);
-    in->sin_family = AF_INET;
-    inet_pton(AF_INET, "127.0.0.2", &in->sin_addr);
-    v4.length = sizeof(sockaddr_in);
-    const auto with = v4.with_port(5269);
-    CHECK(ntohs(reinterpret_cast<const sockaddr_in*>(&with.storage)->sin_port) == 5269);
-    CHECK(with.text() == "127.0.0.2");
-
-    SocketAddress v6;
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&v6.storage);
-    in6->sin6_family = AF_INET6;
-    inet_pton(AF_INET6, "::1", &in6->sin6_addr);
-    v6.length = sizeof(sockaddr_in6);
-    const auto with6 = v6.with_port(5222);
-    CHECK(ntohs(reinterpret_cast<const sockaddr_in6*>(&with6.storage)->sin6_port) == 5222);
-    CHECK(v6.text() == "::1");
 }
