@@ -62,7 +62,10 @@ async def running_boshd(binary, xmpp_port, session=None):
     """boshd on 127.0.0.1 (any free port) routing example.com to the fake
     server; |session| adds [session] keys. Yields (process, HTTP port); stops
     it (SIGTERM, then SIGKILL after 10 s) on the way out."""
-    settings = {"max_sessions": 10000, **(session or {})}
+    # Every session comes from 127.0.0.1 here: the per-client limits
+    # (README: "Per-client limits") are off.
+    settings = {"max_sessions": 10000, "max_sessions_per_ip": 0, "max_new_sessions_per_ip": 0,
+                **(session or {})}
     with tempfile.TemporaryDirectory() as tmp:
         cfg = os.path.join(tmp, "boshd.toml")
         with open(cfg, "w") as f:

@@ -5,6 +5,7 @@
 #include "bosh/ids.h"
 #include "bosh/reply.h"
 #include "bosh/route.h"
+#include "util/ip_address.h"
 
 #include <memory>
 #include <string>
@@ -21,9 +22,11 @@ struct Respond {
 };
 
 // Connect to |route|'s XMPP server; report BackendConnected or BackendClosed.
+// |client| is the session's client, for the route's PROXY protocol header.
 struct OpenBackend {
     LinkId link;
     std::shared_ptr<const Route> route;
+    util::Endpoint client;
 };
 
 struct WriteBackend {

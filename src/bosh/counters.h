@@ -26,7 +26,14 @@ struct Counters {
     std::uint64_t sessions_terminated = 0; // by the client, boshd or the server
     std::uint64_t requests = 0;
     std::uint64_t requests_rejected = 0; // answered with a terminal condition
-    std::uint64_t rid_repeats = 0;       // answered from the cache or re-attached
+    // Creations refused by a limit on sessions (also in requests_rejected):
+    std::uint64_t refused_max_sessions = 0;            // session.max_sessions (server full)
+    std::uint64_t refused_max_sessions_per_ip = 0;     // session.max_sessions_per_ip
+    std::uint64_t refused_max_new_sessions_per_ip = 0; // session.max_new_sessions_per_ip
+    // Client addresses forgotten early because the bucket table was full
+    // (bosh/client_limits.h).
+    std::uint64_t client_table_evictions = 0;
+    std::uint64_t rid_repeats = 0; // answered from the cache or re-attached
     std::uint64_t stanzas_to_server = 0;
     std::uint64_t stanzas_to_client = 0;
     std::uint64_t bytes_to_server = 0; // every byte handed to a backend link (WriteBackend)

@@ -16,7 +16,7 @@ template <class... Ts> Overloaded(Ts...) -> Overloaded<Ts...>;
 
 Engine::Engine(const Limits& limits, RouteTable routes, util::Random& random,
                const util::Logger& log)
-    : limits_(limits), routes_(std::move(routes)), ids_(random), log_(log) {}
+    : limits_(limits), routes_(std::move(routes)), ids_(random), log_(log), clients_(log) {}
 
 void Engine::reconfigure(const Limits& limits, RouteTable routes) {
     limits_ = limits;
@@ -61,6 +61,7 @@ void Engine::handle(const Event& event, util::TimePoint now, Actions& out) {
         event);
     counters_.sessions_active = sessions_.size();
     counters_.requests_pending = by_request_.size();
+    counters_.client_table_evictions = clients_.evictions();
 }
 
 template <typename F> void Engine::run(SessionId id, Context& ctx, F&& handle) {
@@ -80,9 +81,12 @@ template <typename F> void Engine::on_link(LinkId link, Context& ctx, F&& handle
     }
 }
 
-void Engine::reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx) {
-    ctx.log.notice("request.rejected",
-                   {{"req", value_of(id)}, {"condition", to_string(c)}, {"reason", reason}});
+void Engine::reject(RequestId id, Condition c, std::string_view reason, int status,
+                    const util::Endpoint& client, Context& ctx) {
+    ctx.log.notice("request.rejected", {{"req", value_of(id)},
+                                        {"ip", client.address.to_string()},
+                                        {"condition", to_string(c)},
+                                        {"reason", reason}});
     ++counters_.requests_rejected;
     ctx.respond(id, make_reply(BodyBuilder().terminate(c).finish(), kDefaultContentType, status));
 }
@@ -94,7 +98,7 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
         // Not a binding element at all, so no session can be named and whether
         // the client is a legacy one (no `ver`) cannot be known: answer as to a
         // current client, 200 with bad-request (C124-17.1-01, C124-17.2-04).
-        return reject(r.id, Condition::BadRequest, body.error(), 200, ctx);
+        return reject(r.id, Condition::BadRequest, body.error(), 200, r.client, ctx);
     }
     auto attrs = parse_attrs(body.value());
     // Only a body without `sid` creates a session; one with a sid is looked
@@ -105,16 +109,17 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
             // A creation request that breaks the schema (C124-6-10); legacy
             // clients (no ver) get HTTP 400 (C124-17.1-02).
             const bool legacy = !body->attribute({}, "ver");
-            return reject(r.id, Condition::BadRequest, attrs.error(), legacy ? 400 : 200, ctx);
+            return reject(r.id, Condition::BadRequest, attrs.error(), legacy ? 400 : 200, r.client,
+                          ctx);
         }
         return create_session(r.id, Request{std::move(attrs.value()), std::move(body->payloads)},
-                              ctx);
+                              r.client, ctx);
     }
     auto found = by_sid_.find(std::string(*sid));
     if (found == by_sid_.end()) {
         // Unknown (or ended: C124-10-02) session: item-not-found (C124-17.2-09). Whether
         // the client is a legacy one cannot be known here, so 200 (§A-4).
-        return reject(r.id, Condition::ItemNotFound, "unknown sid", 200, ctx);
+        return reject(r.id, Condition::ItemNotFound, "unknown sid", 200, r.client, ctx);
     }
     const SessionId id = found->second;
     run(id, ctx, [&](Session& s) {
@@ -130,11 +135,12 @@ void Engine::on_request(const RequestArrived& r, Context& ctx) {
     });
 }
 
-void Engine::create_session(RequestId id, Request request, Context& ctx) {
+void Engine::create_session(RequestId id, Request request, const util::Endpoint& client,
+                            Context& ctx) {
     const auto& a = request.attrs;
     // A client that sent no `ver` is a legacy one: 400/403/404 (C124-17.1-02).
     const auto refuse = [&](Condition c, std::string_view reason) {
-        reject(id, c, reason, a.ver ? 200 : legacy_http_status(c), ctx);
+        reject(id, c, reason, a.ver ? 200 : legacy_http_status(c), client, ctx);
     };
     if (stopping_) {
         return refuse(Condition::SystemShutdown, "shutting down"); // C124-17.2-14
@@ -160,13 +166,21 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     }
     if (sessions_.size() >= limits_.max_sessions) {
         // No other condition fits a full server (C124-17.2-15).
+        ++counters_.refused_max_sessions;
         return refuse(Condition::UndefinedCondition, "session.max_sessions reached");
+    }
+    // Last, so that only a creation that goes ahead takes a token.
+    if (const auto verdict = clients_.admit(client.address, ctx.now, limits_);
+        verdict != ClientLimits::Verdict::Allowed) {
+        return refuse_client(id, verdict, !a.ver, client, ctx);
     }
 
     SessionParams p;
     p.id = ids_.session();
     p.link = ids_.link();
     p.sid = new_sid();
+    p.client = client;
+    p.ip = client.address.to_string();
     if (limits_.max_streams > 1) {
         p.stream_name = ids_.token(); // C124-16.2-01, C124-16.2-02
     }
@@ -202,6 +216,7 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     std::string sid_text = p.sid;
     ctx.log.info("session.created",
                  {{"sid", sid_text},
+                  {"ip", p.ip},
                   {"to", *a.to},
                   {"rid", *a.rid},
                   {"wait", static_cast<std::int64_t>(
@@ -211,8 +226,31 @@ void Engine::create_session(RequestId id, Request request, Context& ctx) {
     auto session = std::make_unique<Session>(std::move(p), id, std::move(request.payloads), ctx);
     sessions_.emplace(sid, Slot{std::move(session), std::nullopt});
     by_sid_.emplace(std::move(sid_text), sid);
+    clients_.opened(client.address);
     ++counters_.sessions_created;
     settle(sid, ctx);
+}
+
+void Engine::refuse_client(RequestId id, ClientLimits::Verdict why, bool legacy,
+                           const util::Endpoint& client, Context& ctx) {
+    const bool open = why == ClientLimits::Verdict::TooManySessions;
+    ++(open ? counters_.refused_max_sessions_per_ip : counters_.refused_max_new_sessions_per_ip);
+    ++counters_.requests_rejected;
+    // A client over its limit may be a flood: one line per client and
+    // window, saying how many went unlogged since the last (README: Log events).
+    if (const auto unlogged = clients_.refused(client.address, ctx.now, limits_)) {
+        ctx.log.notice("session.refused", {{"req", value_of(id)},
+                                           {"ip", client.address.to_string()},
+                                           {"limit", open ? "session.max_sessions_per_ip"
+                                                          : "session.max_new_sessions_per_ip"},
+                                           {"condition", to_string(Condition::PolicyViolation)},
+                                           {"unlogged", *unlogged}});
+    }
+    // Terminal, and no OpenBackend: the XMPP server never hears of it. A
+    // legacy client (no `ver`) gets 403 (C124-17.1-02).
+    const int status = legacy ? legacy_http_status(Condition::PolicyViolation) : 200;
+    ctx.respond(id, make_reply(BodyBuilder().terminate(Condition::PolicyViolation).finish(),
+                               kDefaultContentType, status));
 }
 
 std::string Engine::new_sid() {
@@ -250,6 +288,7 @@ void Engine::settle(SessionId id, Context& ctx) {
         // Its requests and links are already gone from the indexes: each
         // was released above or ended by its event (RequestAborted,
         // BackendClosed).
+        clients_.closed(slot.session->params().client.address);
         by_sid_.erase(slot.session->params().sid);
         sessions_.erase(it);
         return;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "bosh/action.h"
+#include "bosh/client_limits.h"
 #include "bosh/counters.h"
 #include "bosh/event.h"
 #include "bosh/id_issuer.h"
@@ -60,8 +61,16 @@ private:
     void on_request(const RequestArrived& r, Context& ctx);
     // A request the front end could not use (engine_unusable.cpp).
     void on_unusable(const RequestUnusable& r, Context& ctx);
-    void create_session(RequestId id, Request request, Context& ctx);
-    void reject(RequestId id, Condition c, std::string_view reason, int status, Context& ctx);
+    void create_session(RequestId id, Request request, const util::Endpoint& client, Context& ctx);
+    // Answers |id| with a terminal |c| and HTTP |status|; one log line, with
+    // the client's address.
+    void reject(RequestId id, Condition c, std::string_view reason, int status,
+                const util::Endpoint& client, Context& ctx);
+    // A creation over one of the client's limits (session.max_sessions_per_ip,
+    // session.max_new_sessions_per_ip): policy-violation, logged once per
+    // client and window (bosh/client_limits.h).
+    void refuse_client(RequestId id, ClientLimits::Verdict why, bool legacy,
+                       const util::Endpoint& client, Context& ctx);
     void on_timer(Context& ctx);
     void on_drain(Context& ctx);
     void on_shutdown(Context& ctx);
@@ -83,6 +92,7 @@ private:
     IdIssuer ids_;
     const util::Logger& log_;
     Counters counters_;
+    ClientLimits clients_;
     Lifetimes lifetimes_;   // reused for every session call
     bool stopping_ = false; // Drain or Shutdown came: no new session
 

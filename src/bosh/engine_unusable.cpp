@@ -42,6 +42,7 @@ void Engine::on_unusable(const RequestUnusable& r, Context& ctx) {
     const Verdict v = verdict(r);
     // README: Log events. Logged once, here, for every such request.
     ctx.log.notice("request.rejected", {{"req", value_of(r.id)},
+                                        {"ip", r.client.address.to_string()},
                                         {"peer", r.peer},
                                         {"condition", to_string(v.condition)},
                                         {"reason", v.reason},

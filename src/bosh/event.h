@@ -4,6 +4,7 @@
 #pragma once
 
 #include "bosh/ids.h"
+#include "util/ip_address.h"
 
 #include <cstddef>
 #include <string_view>
@@ -12,9 +13,14 @@
 namespace boshd::bosh {
 
 // An HTTP POST arrived on the BOSH path. |body| is valid during the call.
+// |client| is who sent it: the TCP peer, or the client a trusted proxy names
+// (README: "The client address behind a proxy"); it is `ip=` in the log, the
+// key of the per-client limits and, for a creation, what the PROXY protocol
+// tells the XMPP server.
 struct RequestArrived {
     RequestId id;
     std::string_view body;
+    util::Endpoint client;
 };
 
 // Why the front end cannot hand a POST's entity over as a body: problems of
@@ -29,14 +35,16 @@ enum class UnusableReason {
 
 // An HTTP POST arrived on the BOSH path whose entity cannot be used. The
 // request is held like any other until the engine answers it (Respond).
-// |bytes| is the entity size as received; |detail| and |peer| are for the
-// log only (the content coding concerned, if any; the client's address).
+// |bytes| is the entity size as received; |detail|, |peer| and |client| are
+// for the log only (the content coding concerned, if any; the TCP peer as
+// host:port; who sent it, as in RequestArrived).
 struct RequestUnusable {
     RequestId id;
     UnusableReason why;
     std::size_t bytes = 0;
     std::string_view detail;
     std::string_view peer;
+    util::Endpoint client;
 };
 
 // The client went away before its request was answered (connection closed).

@@ -29,6 +29,20 @@ struct Limits {
     // Sessions open at once; creation beyond it gets undefined-condition
     // (no §17.2 condition fits a full server; policy-violation blames the client).
     std::size_t max_sessions = 10000;
+    // Per client address (IPv6: per /64), README "Per-client limits": sessions
+    // open at once, and sessions created per `client_window` (a token bucket
+    // of that many tokens, refilled evenly over the window). Beyond either a
+    // creation gets policy-violation and opens no backend connection. 0: no
+    // such limit.
+    std::size_t max_sessions_per_ip = 100;
+    std::size_t max_new_sessions_per_ip = 60;
+    // The window of max_new_sessions_per_ip, and the least time between two
+    // log lines about one client's refused creations. Not in the file: the
+    // keys say "per minute".
+    util::Seconds client_window{60};
+    // Client addresses whose creations are being counted at once (the
+    // bucket table's bound; a full bucket is forgotten). Not in the file.
+    std::size_t max_tracked_clients = 65536;
     // Advertised `maxpause` (XEP-0124 §10): the longest `pause` a client may
     // ask for. Zero disables pause support, and the attribute is not sent.
     util::Seconds max_pause{120};

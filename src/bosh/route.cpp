@@ -20,6 +20,27 @@ std::string_view to_string(TlsMode mode) {
     return "none";
 }
 
+std::string_view to_string(ProxyProtocol version) {
+    switch (version) {
+    case ProxyProtocol::Off:
+        return "off";
+    case ProxyProtocol::V1:
+        return "v1";
+    case ProxyProtocol::V2:
+        return "v2";
+    }
+    return "off";
+}
+
+std::optional<ProxyProtocol> parse_proxy_protocol(std::string_view text) {
+    for (auto v : {ProxyProtocol::Off, ProxyProtocol::V1, ProxyProtocol::V2}) {
+        if (text == to_string(v)) {
+            return v;
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<TlsMode> parse_tls_mode(std::string_view text) {
     for (auto mode : {TlsMode::None, TlsMode::StartTls, TlsMode::Direct}) {
         if (text == to_string(mode)) {

@@ -20,18 +20,38 @@ enum class TlsMode {
 
 std::string_view to_string(TlsMode mode);
 
+// The HAProxy PROXY protocol header a backend link sends first, naming the
+// BOSH client as the connection's source (README: "PROXY protocol").
+enum class ProxyProtocol {
+    Off,
+    V1, // the text line, "PROXY TCP4 ..."
+    V2, // the binary header
+};
+
+std::string_view to_string(ProxyProtocol version);
+std::optional<ProxyProtocol> parse_proxy_protocol(std::string_view text);
+
 // DNS names compare case-insensitively (ASCII): "Example.ORG" is example.org.
 bool same_domain(std::string_view a, std::string_view b);
 std::optional<TlsMode> parse_tls_mode(std::string_view text);
 
 struct Route {
     std::string domain; // the XMPP domain clients name in `to`, lower case
-    std::string host;   // where its c2s listener is
+    std::string host;   // where its c2s listener is (with srv: when there is no SRV record)
     std::uint16_t port = 5222;
+    // Find the server by SRV (RFC 6120 §3.2.1): _xmpp-client._tcp.<domain>,
+    // or _xmpps-client._tcp.<domain> for direct TLS (XEP-0368).
+    bool srv = false;
     TlsMode tls = TlsMode::StartTls;
     bool tls_verify = true;      // certificate chain and host name checks
     std::string tls_server_name; // SNI and the name verified; empty means `domain`
     std::string tls_ca_file;     // empty means the system trust store
+    ProxyProtocol proxy_protocol = ProxyProtocol::Off;
+
+    // The SRV name looked up when |srv| is on.
+    std::string srv_name() const {
+        return (tls == TlsMode::Direct ? "_xmpps-client._tcp." : "_xmpp-client._tcp.") + domain;
+    }
 
     std::string_view server_name() const {
         return tls_server_name.empty() ? domain : tls_server_name;

@@ -16,14 +16,13 @@
 // registers through set_close_hook() instead of evhttp_connection_set_closecb.
 #pragma once
 
-#include <array>
+#include "util/ip_address.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <optional>
-#include <string>
-#include <sys/socket.h>
 #include <unordered_map>
+#include <vector>
 
 struct evhttp_connection;
 
@@ -32,6 +31,9 @@ namespace boshd::net {
 struct ConnectionLimits {
     std::size_t max_connections = 0; // 0: default_max_connections()
     std::size_t max_per_ip = 256;
+    // Not limited per address (http.trusted_proxies: every client of a
+    // proxy comes from its address); still counted in max_connections.
+    std::vector<util::Cidr> exempt_per_ip;
 
     bool operator==(const ConnectionLimits&) const = default;
 };
@@ -44,27 +46,11 @@ struct ConnectionLimits {
 // client connections): min(20000, (nofile - 64) * 2 / 3), at least 1.
 std::size_t default_max_connections();
 
-// A client address: IPv4 (also when written as ::ffff:a.b.c.d) or IPv6.
-struct PeerKey {
-    std::array<std::uint8_t, 16> bytes{};
-    bool v6 = false;
-
-    bool operator==(const PeerKey&) const = default;
-    std::string text() const;
-};
-
-struct PeerKeyHash {
-    std::size_t operator()(const PeerKey& k) const noexcept;
-};
-
-// nullopt for a socket family other than IPv4 and IPv6 (never accepted).
-std::optional<PeerKey> peer_key(const sockaddr* sa, socklen_t len);
-
 class ConnectionGate {
 public:
     enum class Refusal { Total, PerIp };
     // Told of each refused connection; the caller rate-limits its log line.
-    using OnRefused = std::function<void(Refusal why, const PeerKey& peer)>;
+    using OnRefused = std::function<void(Refusal why, const util::IpAddress& peer)>;
     using CloseHook = void (*)(evhttp_connection*, void*);
     // Told of each tracked connection closing, after its close hook.
     using OnClosed = std::function<void(evhttp_connection*)>;
@@ -83,38 +69,40 @@ public:
 
     // Counts a connection from |peer| in and returns true, or says no
     // (on_refused) when that would pass a limit.
-    bool admit(const PeerKey& peer);
-    // Counts an admitted connection out again: evhttp could not take it.
-    void release(const PeerKey& peer);
+    bool admit(const util::IpAddress& peer);
+    // Counts a connection admitted but never tracked out again.
+    void release(const util::IpAddress& peer) { release(peer, counts_per_ip(peer)); }
     // An admitted connection, now evhttp's: counted out when it closes.
-    void track(evhttp_connection* evcon, const PeerKey& peer);
+    void track(evhttp_connection* evcon, const util::IpAddress& peer);
     // |hook| (null: none) runs when |evcon| closes, before the gate counts it
     // out; for a connection the gate does not track, evhttp's own close
     // callback is set instead.
     void set_close_hook(evhttp_connection* evcon, CloseHook hook, void* arg);
 
     std::size_t open() const { return open_; }
-    std::size_t open_from(const PeerKey& peer) const;
+    std::size_t open_from(const util::IpAddress& peer) const;
     std::size_t max_connections() const { return max_connections_; }
     std::size_t max_per_ip() const { return limits_.max_per_ip; }
 
 private:
     struct Tracked {
-        PeerKey peer;
+        util::IpAddress peer;
+        bool per_ip = true; // counted in per_ip_ (the exemptions may change)
         CloseHook hook = nullptr;
         void* arg = nullptr;
     };
     static void on_close(evhttp_connection* evcon, void* self) noexcept;
-    // Trusted proxies (issue 8, http.trusted_proxies) will be exempt from the
-    // per-address limit: the one place that decides it.
-    bool counts_per_ip(const PeerKey& peer) const;
+    // The one place that decides which addresses the per-address limit
+    // counts: all but the trusted proxies'.
+    bool counts_per_ip(const util::IpAddress& peer) const;
+    void release(const util::IpAddress& peer, bool per_ip);
 
     ConnectionLimits limits_;
     std::size_t max_connections_;
     OnRefused on_refused_;
     OnClosed on_closed_;
     std::size_t open_ = 0;
-    std::unordered_map<PeerKey, std::size_t, PeerKeyHash> per_ip_;
+    std::unordered_map<util::IpAddress, std::size_t, util::IpAddressHash> per_ip_;
     std::unordered_map<evhttp_connection*, Tracked> tracked_;
 };
 

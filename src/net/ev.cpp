@@ -2,7 +2,6 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <openssl/ssl.h>
@@ -17,10 +16,6 @@ void EventDeleter::operator()(event* p) const noexcept {
 }
 void EvHttpDeleter::operator()(evhttp* p) const noexcept {
     evhttp_free(p);
-}
-// Fail outstanding lookups so their callbacks run (and are ignored) now.
-void EvDnsDeleter::operator()(evdns_base* p) const noexcept {
-    evdns_base_free(p, 1);
 }
 void BufferEventDeleter::operator()(bufferevent* p) const noexcept {
     bufferevent_free(p);

@@ -8,7 +8,6 @@
 struct event_base;
 struct event;
 struct evhttp;
-struct evdns_base;
 struct bufferevent;
 struct evbuffer;
 struct ssl_ctx_st;
@@ -24,9 +23,6 @@ struct EventDeleter {
 };
 struct EvHttpDeleter {
     void operator()(evhttp* p) const noexcept;
-};
-struct EvDnsDeleter {
-    void operator()(evdns_base* p) const noexcept;
 };
 struct BufferEventDeleter {
     void operator()(bufferevent* p) const noexcept;
@@ -44,7 +40,6 @@ struct SslDeleter {
 using EventBasePtr = std::unique_ptr<event_base, EventBaseDeleter>;
 using EventPtr = std::unique_ptr<event, EventDeleter>;
 using EvHttpPtr = std::unique_ptr<evhttp, EvHttpDeleter>;
-using EvDnsPtr = std::unique_ptr<evdns_base, EvDnsDeleter>;
 using BufferEventPtr = std::unique_ptr<bufferevent, BufferEventDeleter>;
 using EvBufferPtr = std::unique_ptr<evbuffer, EvBufferDeleter>;
 using SslCtxPtr = std::unique_ptr<ssl_ctx_st, SslCtxDeleter>;

@@ -2,6 +2,7 @@
 // configuration file (svc/config.h) or directly by tests.
 #pragma once
 
+#include "util/ip_address.h"
 #include "util/time.h"
 
 #include <cstddef>
@@ -41,6 +42,9 @@ struct HttpConfig {
     util::Seconds header_timeout{10};
     // Origins allowed by CORS; "*" allows any. Empty: no CORS headers at all.
     std::vector<std::string> cors_origins = {"*"};
+    // Peers whose Forwarded / X-Forwarded-For headers name the client
+    // (net/client_address.h). Empty: every peer is the client.
+    std::vector<util::Cidr> trusted_proxies;
 
     bool operator==(const HttpConfig&) const = default;
 };

@@ -2,6 +2,8 @@
 
 #include "net/clock.h"
 #include "net/http_framing.h"
+#include "net/socket_address.h"
+#include "util/ascii.h"
 
 #include <cstring>
 #include <event2/buffer.h>
@@ -9,6 +11,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -59,7 +62,7 @@ std::string peer_of(evhttp_request* req) {
 }
 
 ConnectionLimits limits_of(const HttpConfig& config) {
-    return {config.max_connections, config.max_connections_per_ip};
+    return {config.max_connections, config.max_connections_per_ip, {}};
 }
 
 constexpr auto kRefusalLogPeriod = std::chrono::seconds(10);
@@ -71,7 +74,9 @@ HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandl
     : base_(base), config_(config), handler_(handler), log_(log),
       gate_(
           limits_of(config),
-          [this](ConnectionGate::Refusal why, const PeerKey& peer) { log_refusal(why, peer); },
+          [this](ConnectionGate::Refusal why, const util::IpAddress& peer) {
+              log_refusal(why, peer);
+          },
           [this](evhttp_connection* evcon) { guards_.erase(evcon); }),
       http_(evhttp_new(base)),
       listener_(base, http_.get(),
@@ -122,15 +127,14 @@ void HttpFrontend::admit_fresh() {
         bufferevent_getcb(f.bev, nullptr, nullptr, nullptr, &arg);
         auto* evcon = static_cast<evhttp_connection*>(arg);
         if (evcon) {
-            const sockaddr* sa = evhttp_connection_get_addr(evcon);
-            const auto key = sa ? peer_key(sa, sizeof(sockaddr_storage)) : std::nullopt;
-            if (f.usable && key && gate_.admit(*key)) {
-                gate_.track(evcon, *key);
+            const auto peer = to_endpoint(evhttp_connection_get_addr(evcon));
+            if (f.usable && peer && gate_.admit(peer->address)) {
+                gate_.track(evcon, peer->address);
                 guard(evcon);
             } else {
                 if (!f.usable) {
                     log_.warning("http.accept_failed",
-                                 {{"ip", key ? key->text() : "-"},
+                                 {{"ip", peer ? peer->address.to_string() : "-"},
                                   {"reason", "out of memory for a TLS connection"}});
                 }
                 // Nothing of it was read; its socket closes here.
@@ -164,8 +168,11 @@ void HttpFrontend::refuse_connection(evhttp_connection* evcon, const HeadRefusal
     char* host = nullptr;
     ev_uint16_t port = 0;
     evhttp_connection_get_peer(evcon, &host, &port);
+    // No header of it is read: the client is the peer, a proxy's address
+    // for a proxied client (README: The client address behind a proxy).
     log_.notice("http.refused",
-                {{"peer", std::string(host ? host : "-") + ":" + std::to_string(port)},
+                {{"ip", host ? host : "-"},
+                 {"peer", std::string(host ? host : "-") + ":" + std::to_string(port)},
                  {"status", refusal.status},
                  {"reason", refusal.why}});
     const std::string body = std::string(refusal.why) + "\n";
@@ -199,7 +206,7 @@ void HttpFrontend::on_refusal_error(bufferevent*, short, void* evcon) noexcept {
 
 // One line for the first refusal, then at most one per kRefusalLogPeriod
 // with the count since the last: a flood must not flood the log.
-void HttpFrontend::log_refusal(ConnectionGate::Refusal why, const PeerKey& peer) {
+void HttpFrontend::log_refusal(ConnectionGate::Refusal why, const util::IpAddress& peer) {
     ++refused_;
     const auto now = monotonic_now();
     if (refused_logged_ && now - *refused_logged_ < kRefusalLogPeriod) {
@@ -208,7 +215,7 @@ void HttpFrontend::log_refusal(ConnectionGate::Refusal why, const PeerKey& peer)
     refused_logged_ = now;
     const bool total = why == ConnectionGate::Refusal::Total;
     log_.warning("http.connection_refused",
-                 {{"ip", peer.text()},
+                 {{"ip", peer.to_string()},
                   {"limit", total ? "http.max_connections" : "http.max_connections_per_ip"},
                   {"max", total ? gate_.max_connections() : gate_.max_per_ip()},
                   {"open", total ? gate_.open() : gate_.open_from(peer)},
@@ -292,13 +299,48 @@ void HttpFrontend::on_request(evhttp_request* req, void* self) noexcept {
     static_cast<HttpFrontend*>(self)->handle(req);
 }
 
+// README: "The client address behind a proxy". The headers are read only
+// when the peer is a trusted proxy (resolve_client ignores them otherwise).
+ClientAddress HttpFrontend::client_of(evhttp_request* req) const {
+    util::Endpoint peer;
+    if (auto* evcon = evhttp_request_get_connection(req)) {
+        if (auto e = to_endpoint(evhttp_connection_get_addr(evcon))) {
+            peer = *e;
+        }
+    }
+    if (config_.trusted_proxies.empty()) {
+        return {peer, false, {}};
+    }
+    std::vector<std::string_view> forwarded;
+    std::vector<std::string_view> x_forwarded_for;
+    const evkeyvalq* headers = evhttp_request_get_input_headers(req);
+    for (const evkeyval* h = headers->tqh_first; h != nullptr; h = h->next.tqe_next) {
+        if (util::ascii::iequals(h->key, "Forwarded")) {
+            forwarded.emplace_back(h->value);
+        } else if (util::ascii::iequals(h->key, "X-Forwarded-For")) {
+            x_forwarded_for.emplace_back(h->value);
+        }
+    }
+    return resolve_client(peer, config_.trusted_proxies, forwarded, x_forwarded_for);
+}
+
 void HttpFrontend::handle(evhttp_request* req) {
     arrival_ = monotonic_now();
     handler_.on_http_request();
+    const ClientAddress client = client_of(req);
+    client_ = client.endpoint;
+    if (!client.problem.empty()) {
+        // A trusted proxy sent what it should not: the request goes on, from
+        // the proxy's address; the operator learns of it here.
+        log_.notice("http.forwarded_invalid", {{"ip", client_.address.to_string()},
+                                               {"peer", peer_of(req)},
+                                               {"reason", client.problem}});
+    }
     if (const auto refusal = refuse_framing(req)) {
-        log_.notice(
-            "http.refused",
-            {{"peer", peer_of(req)}, {"status", refusal->status}, {"reason", refusal->why}});
+        log_.notice("http.refused", {{"ip", client_.address.to_string()},
+                                     {"peer", peer_of(req)},
+                                     {"status", refusal->status},
+                                     {"reason", refusal->why}});
         // Nothing after this request on the connection is read as another.
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         return reply_now(req, refusal->status, refusal->reason, "text/plain; charset=utf-8",
@@ -355,11 +397,13 @@ void HttpFrontend::handle_post(evhttp_request* req) {
     // HTTP/1.1 keep-alive and HTTP/1.0 alike (C124-5-05, P124-01).
     const bosh::RequestId id = hold(req, false);
     if (log_.enabled(util::LogLevel::Debug)) {
-        log_.debug("http.request",
-                   {{"req", bosh::value_of(id)}, {"peer", peer_of(req)}, {"bytes", body->size()}});
+        log_.debug("http.request", {{"req", bosh::value_of(id)},
+                                    {"ip", client_.address.to_string()},
+                                    {"peer", peer_of(req)},
+                                    {"bytes", body->size()}});
     }
     arriving_ = id; // a reply given during the call is not a held one (sent())
-    handler_.on_bosh_request(id, *body);
+    handler_.on_bosh_request(id, *body, client_);
     arriving_ = bosh::RequestId{0};
 }
 
@@ -383,7 +427,7 @@ void HttpFrontend::hand_over_unusable(evhttp_request* req, bosh::UnusableReason 
     const std::string peer = peer_of(req);
     const bosh::RequestId id = hold(req, true);
     arriving_ = id;
-    handler_.on_unusable_request(bosh::RequestUnusable{id, why, bytes, detail, peer});
+    handler_.on_unusable_request(bosh::RequestUnusable{id, why, bytes, detail, peer, client_});
     arriving_ = bosh::RequestId{0};
 }
 

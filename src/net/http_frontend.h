@@ -8,6 +8,7 @@
 #include "bosh/event.h"
 #include "bosh/ids.h"
 #include "bosh/reply.h"
+#include "net/client_address.h"
 #include "net/connection_gate.h"
 #include "net/deferred_delete.h"
 #include "net/ev.h"
@@ -16,6 +17,7 @@
 #include "net/http_config.h"
 #include "net/http_listener.h"
 #include "net/tls_server.h"
+#include "util/ip_address.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -38,9 +40,11 @@ class HttpHandler {
 public:
     virtual ~HttpHandler() = default;
     // A POST on the BOSH path; |body| is valid during the call, already
-    // decoded when the request had a Content-Encoding (C124-7.2-14). The handler
-    // answers through HttpFrontend::respond, now or later.
-    virtual void on_bosh_request(bosh::RequestId id, std::string_view body) = 0;
+    // decoded when the request had a Content-Encoding (C124-7.2-14). |client|
+    // is who sent it (net/client_address.h). The handler answers through
+    // HttpFrontend::respond, now or later.
+    virtual void on_bosh_request(bosh::RequestId id, std::string_view body,
+                                 const util::Endpoint& client) = 0;
     // A POST on the BOSH path whose entity cannot be used (too large,
     // undecodable); its strings are valid during the call. Answered like a
     // BOSH request, through HttpFrontend::respond.
@@ -104,7 +108,7 @@ private:
     // decides (net/connection_gate.h).
     static void on_fresh(int, short, void* self) noexcept;
     void admit_fresh();
-    void log_refusal(ConnectionGate::Refusal why, const PeerKey& peer);
+    void log_refusal(ConnectionGate::Refusal why, const util::IpAddress& peer);
     // Answers |refusal| on |evcon| (net/request_head.h) and frees it.
     void refuse_connection(evhttp_connection* evcon, const HeadRefusal& refusal);
     void guard(evhttp_connection* evcon);
@@ -112,6 +116,8 @@ private:
     static void on_refusal_error(bufferevent* bev, short what, void* evcon) noexcept;
     static void on_request(evhttp_request* req, void* self) noexcept;
     void handle(evhttp_request* req);
+    // Who sent |req|: its peer, or the client a trusted proxy names.
+    ClientAddress client_of(evhttp_request* req) const;
     void handle_post(evhttp_request* req);
     std::optional<std::string_view> decode_body(evhttp_request* req, std::vector<char>& storage);
     // Holds |req| under a new id until respond() or the client leaves.
@@ -152,6 +158,7 @@ private:
     EventPtr check_fresh_;
     std::uint64_t next_request_ = 1;
     util::TimePoint arrival_{};   // of the request being handled (handle())
+    util::Endpoint client_{};     // who sent it
     bosh::RequestId arriving_{0}; // the request being handed to the handler; 0: none
     std::string body_;            // the request body being handed to the handler
     std::unordered_map<bosh::RequestId, std::unique_ptr<HeldRequest>, bosh::IdHash> held_;

@@ -103,11 +103,11 @@ std::string render_status_page(const AdminStatus& status, util::TimePoint now) {
         if (r.last_failure && !r.last_failure_reason.empty()) {
             failure += ": " + r.last_failure_reason;
         }
-        out += "<tr><td>" + html_escape(r.domain) + "</td><td>" + html_escape(r.host) + ":" +
-               std::to_string(r.port) + "</td><td>" + std::string(bosh::to_string(r.tls)) +
-               "</td><td>" + std::string(r.state()) + "</td><td>" + std::to_string(r.connects) +
-               "</td><td>" + ago(r.last_connect, now) + "</td><td>" + std::to_string(r.failures) +
-               "</td><td>" + html_escape(failure) + "</td></tr>\n";
+        out += "<tr><td>" + html_escape(r.domain) + "</td><td>" + html_escape(r.server()) +
+               "</td><td>" + std::string(bosh::to_string(r.tls)) + "</td><td>" +
+               std::string(r.state()) + "</td><td>" + std::to_string(r.connects) + "</td><td>" +
+               ago(r.last_connect, now) + "</td><td>" + std::to_string(r.failures) + "</td><td>" +
+               html_escape(failure) + "</td></tr>\n";
     }
     out += "</table>\n<p><a href=\"/metrics\">/metrics</a> &middot; "
            "<a href=\"/healthz\">/healthz</a></p>\n</body></html>\n";

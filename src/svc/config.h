@@ -47,9 +47,20 @@ struct AdminConfig {
     bool operator==(const AdminConfig&) const = default;
 };
 
+// [backend], what is not an engine limit: the DNS servers of the backend
+// links (net/dns_resolver.h).
+struct BackendConfig {
+    // "" for the system's (/etc/resolv.conf), else "address:port" in c-ares'
+    // server form ("127.0.0.1:5353", "[::1]:53").
+    std::string resolver;
+
+    bool operator==(const BackendConfig&) const = default;
+};
+
 struct Config {
     HttpConfig http;
     bosh::Limits limits; // [session] and [backend]
+    BackendConfig backend;
     std::vector<bosh::Route> routes;
     LogConfig log;
     ServiceConfig service;

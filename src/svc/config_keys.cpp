@@ -176,6 +176,21 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                "attach on "
                "its own."},
               values::cors_origins),
+    value_key(
+        "trusted_proxies",
+        {"array of strings", "[]",
+         "each a network (`\"10.0.0.0/8\"`, `\"::1/128\"`) or an address (`/32`, `/128`)",
+         "Proxies whose headers name the client. A request from a peer in one of these networks "
+         "is taken to come from the right-most address of RFC 7239 `Forwarded` (or, when the "
+         "request has none, `X-Forwarded-For`) that is not itself in them; every log line about "
+         "the request or its session shows that address as `ip=`, the per-client limits "
+         "(`session.max_sessions_per_ip`, `session.max_new_sessions_per_ip`) count it, and a "
+         "route's `proxy_protocol` passes it to the XMPP server. From any other peer both headers "
+         "are ignored. A trusted proxy's header that cannot be read is logged "
+         "(`http.forwarded_invalid`) and the peer is the client. Reloadable.",
+         "Empty: headers are believed from nobody, since anyone can send them. Behind nginx or "
+         "HAProxy on the same host set `[\"127.0.0.1\", \"::1\"]`."},
+        values::trusted_proxies),
 });
 
 constexpr auto kSessionKeys = std::to_array<Key<Config>>({
@@ -225,6 +240,34 @@ constexpr auto kSessionKeys = std::to_array<Key<Config>>({
          "10000 bounds memory and connections to the XMPP server; each idle session also holds two "
          "descriptors (see \"Deployment\" in the README)."},
         1, 1000000, put<kLimits, &Limits::max_sessions>),
+    integer_key(
+        "max_sessions_per_ip",
+        {kInteger,
+         "100",
+         {},
+         "Sessions one client may have open at once, counted by client address (IPv6 addresses "
+         "by their /64; behind a proxy, the address `http.trusted_proxies` lets it name). A "
+         "creation beyond it gets a terminal `policy-violation` (HTTP 403 for a client that sent "
+         "no `ver`) and opens no connection to the XMPP server; `session.refused` is logged at "
+         "most once a minute per client. 0: no limit.",
+         "100 is far more than one household or office opens, and keeps a single address from "
+         "taking the server's `max_sessions` (and as many XMPP connections) for itself."},
+        0, 1000000, put<kLimits, &Limits::max_sessions_per_ip>),
+    integer_key(
+        "max_new_sessions_per_ip",
+        {kInteger,
+         "60",
+         {},
+         "Sessions one client may create per minute, counted like `max_sessions_per_ip`: a token "
+         "bucket of this many creations, refilled evenly over the minute, so a burst of this "
+         "many is allowed and then one every 60/N seconds. Beyond it as `max_sessions_per_ip`. "
+         "Memory is bounded: only clients whose bucket is not full are remembered, at most "
+         "65536 at once (beyond that the fullest bucket is forgotten; see the README). 0: no "
+         "limit.",
+         "60 a minute lets a page reload or a reconnecting client through at once while a script "
+         "opening session after session (each one a connection to the XMPP server, before any "
+         "authentication) is slowed to one a second."},
+        0, 60000, put<kLimits, &Limits::max_new_sessions_per_ip>),
     integer_key(
         "max_pause",
         {kInteger,
@@ -321,6 +364,17 @@ constexpr auto kBackendKeys = std::to_array<Key<Config>>({
          "Largest stanza accepted from the XMPP server, in bytes; a larger one ends the session.",
          "256 KiB fits vCards with avatars."},
         kKiB, 16 * kMiB, put<kLimits, &Limits::max_stanza_size>),
+    value_key("resolver",
+              {kString, R"("")", "`\"\"` or an IP address with an optional port (default 53)",
+               "The DNS server that finds the XMPP servers: a route's host and, with `srv = "
+               "true`, its SRV records. `\"\"` means the system's (`/etc/resolv.conf`, and "
+               "`/etc/hosts` first for addresses). Written `\"127.0.0.1:5353\"` or "
+               "`\"[::1]:53\"`. A server that does not answer is given 1.5 s, then 3 s, before "
+               "the session fails with `remote-connection-failed`; answers are kept for their "
+               "TTL. A reload applies it to new sessions.",
+               "The system's resolver is what the operator has already set up; a fixed one is "
+               "for a split-horizon DNS or tests."},
+              values::resolver),
 });
 
 constexpr auto kLogKeys = std::to_array<Key<Config>>({
@@ -387,15 +441,38 @@ constexpr auto kRouteKeys = std::to_array<Key<bosh::Route>>({
               {kString,
                "the `domain`",
                "DNS name or IP address (IPv6 without brackets)",
-               "Where the domain's client-to-server listener is.",
+               "Where the domain's client-to-server listener is. With `srv = true`, where to go "
+               "when the domain has no SRV record.",
                {},
                R"("127.0.0.1")"},
               values::host),
     integer_key<bosh::Route>(
         "port",
-        {kInteger, "`5222`, or `5223` when `tls = \"direct\"`", {}, "Its port.", {}, "5222"}, 1,
-        std::numeric_limits<std::uint16_t>::max(),
+        {kInteger,
+         "`5222`, or `5223` when `tls = \"direct\"`",
+         {},
+         "Its port. With `srv = true`, the port used when the domain has no SRV record.",
+         {},
+         "5222"},
+        1, std::numeric_limits<std::uint16_t>::max(),
         [](bosh::Route& r, std::int64_t v) { r.port = static_cast<std::uint16_t>(v); }),
+    value_key("srv",
+              {kBoolean,
+               "`false`",
+               {},
+               "Find the server by DNS SRV, as XMPP clients do (RFC 6120 §3.2.1): "
+               "`_xmpp-client._tcp.` followed by the domain, or `_xmpps-client._tcp.` when "
+               "`tls = \"direct\"` (XEP-0368). Targets are tried by priority, by weighted "
+               "random pick within one, each address in turn, the next one when a connection "
+               "is refused or takes over 4 s. No SRV record: `host` and `port` (by default the "
+               "domain on 5222, or 5223). A single target `.`: the domain offers no XMPP "
+               "service, and sessions fail with `remote-connection-failed`. The certificate is "
+               "still checked against the domain (or `tls_server_name`), never the SRV target. "
+               "Lookups use `backend.resolver`.",
+               "Off: a route names its server, and a connection manager usually sits next to "
+               "it.",
+               "false"},
+              values::put_route_bool<&bosh::Route::srv>),
     value_key(
         "tls",
         {kString, R"(`"starttls"`)", "`none`, `starttls`, `direct`",
@@ -433,6 +510,19 @@ constexpr auto kRouteKeys = std::to_array<Key<bosh::Route>>({
                {},
                R"("")"},
               values::tls_ca_file),
+    value_key(
+        "proxy_protocol",
+        {kString, R"(`"off"`)", "`off`, `v1`, `v2`",
+         "Send the HAProxy PROXY protocol header (`v1`: the text line, `v2`: the binary form) "
+         "first on every connection to this server, before TLS for `tls = \"direct\"`: the "
+         "BOSH client's address and port as the source (the client of `http.trusted_proxies`; "
+         "port 0 when a proxy's header gave none) and boshd's own end of the connection as the "
+         "destination. The server then sees each client's address instead of boshd's, for its "
+         "logs and its per-address protections (ejabberd's `mod_fail2ban`). The server's "
+         "listener must expect the header (ejabberd: `use_proxy_protocol: true`), and must then "
+         "accept connections from boshd only.",
+         "Off: a server not expecting the header fails every stream.", R"("off")"},
+        values::proxy_protocol),
 });
 
 } // namespace

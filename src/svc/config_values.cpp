@@ -2,8 +2,11 @@
 
 #include "svc/address_syntax.h"
 #include "util/ascii.h"
+#include "util/ip_address.h"
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -68,6 +71,28 @@ void cors_origins(Config& c, const toml::node& node, const Ctx& ctx) {
     c.http.cors_origins = std::move(origins);
 }
 
+// README: "The client address behind a proxy". Each entry a network or a
+// bare address; a mistake names the entry's own position.
+void trusted_proxies(Config& c, const toml::node& node, const Ctx& ctx) {
+    const auto* array = node.as_array();
+    if (array == nullptr) {
+        ctx.fail(node, "must be an array of strings");
+    }
+    std::vector<util::Cidr> networks;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const auto& item = *array->get(i);
+        const Ctx item_ctx{ctx.source, ctx.key + '[' + std::to_string(i) + ']'};
+        auto network = util::Cidr::parse(require_string(item, item_ctx));
+        if (!network) {
+            item_ctx.fail(item, network.error() +
+                                    " (a network such as \"10.0.0.0/8\" or \"::1/128\", or an "
+                                    "address)");
+        }
+        networks.push_back(network.value());
+    }
+    c.http.trusted_proxies = std::move(networks);
+}
+
 void log_level(Config& c, const toml::node& node, const Ctx& ctx) {
     const auto level = util::parse_log_level(require_string(node, ctx));
     if (!level) {
@@ -89,6 +114,28 @@ void admin_listen(Config& c, const toml::node& node, const Ctx& ctx) {
         ctx.fail(node, reason + R"( (or "" for no admin listener))");
     }
     c.admin.listen_port = static_cast<std::uint16_t>(*port);
+}
+
+// An IP address, not a name: the resolver cannot be found by resolving.
+void resolver(Config& c, const toml::node& node, const Ctx& ctx) {
+    const auto& text = require_string(node, ctx);
+    if (text.empty()) {
+        c.backend.resolver.clear();
+        return;
+    }
+    std::string host;
+    std::optional<std::uint32_t> port;
+    const auto reason = parse_host_port(text, false, 1, host, port);
+    if (!reason.empty()) {
+        ctx.fail(node, reason + R"( (or "" for the system's resolver))");
+    }
+    std::array<unsigned char, sizeof(in6_addr)> raw{};
+    const bool v4 = inet_pton(AF_INET, host.c_str(), raw.data()) == 1;
+    if (!v4 && inet_pton(AF_INET6, host.c_str(), raw.data()) != 1) {
+        ctx.fail(node, "must be an IP address, optionally with a port (\"127.0.0.1:5353\", "
+                       "\"[::1]:53\")");
+    }
+    c.backend.resolver = (v4 ? host : "[" + host + "]") + ":" + std::to_string(port.value_or(53));
 }
 
 void domain(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
@@ -133,6 +180,14 @@ void http_tls_key(Config& c, const toml::node& node, const Ctx& ctx) {
 
 void tls_ca_file(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
     r.tls_ca_file = require_string(node, ctx);
+}
+
+void proxy_protocol(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
+    const auto version = bosh::parse_proxy_protocol(require_string(node, ctx));
+    if (!version) {
+        ctx.fail(node, R"(must be one of "off", "v1", "v2")");
+    }
+    r.proxy_protocol = *version;
 }
 
 } // namespace boshd::svc::values

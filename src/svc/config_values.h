@@ -29,6 +29,9 @@ void path(Config& c, const toml::node& node, const Ctx& ctx);
 void http_tls_cert(Config& c, const toml::node& node, const Ctx& ctx);
 void http_tls_key(Config& c, const toml::node& node, const Ctx& ctx);
 void cors_origins(Config& c, const toml::node& node, const Ctx& ctx);
+void trusted_proxies(Config& c, const toml::node& node, const Ctx& ctx);
+// [backend]
+void resolver(Config& c, const toml::node& node, const Ctx& ctx);
 // [log]
 void log_level(Config& c, const toml::node& node, const Ctx& ctx);
 // [admin]
@@ -39,5 +42,6 @@ void host(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void tls(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void tls_server_name(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 void tls_ca_file(bosh::Route& r, const toml::node& node, const Ctx& ctx);
+void proxy_protocol(bosh::Route& r, const toml::node& node, const Ctx& ctx);
 
 } // namespace boshd::svc::values

@@ -5,7 +5,6 @@
 #include "net/listener.h"
 
 #include <csignal>
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <stdexcept>
 
@@ -21,7 +20,7 @@ constexpr auto kStatusPeriod = std::chrono::seconds(5);
 bosh::Event own(const bosh::Event& event, std::string& storage) {
     if (const auto* r = std::get_if<bosh::RequestArrived>(&event)) {
         storage.assign(r->body);
-        return bosh::RequestArrived{r->id, storage};
+        return bosh::RequestArrived{r->id, storage, r->client};
     }
     if (const auto* d = std::get_if<bosh::BackendData>(&event)) {
         storage.assign(d->bytes);
@@ -34,8 +33,12 @@ bosh::Event own(const bosh::Event& event, std::string& storage) {
     if (const auto* u = std::get_if<bosh::RequestUnusable>(&event)) {
         storage.assign(u->detail).append(u->peer);
         const std::string_view both(storage);
-        return bosh::RequestUnusable{u->id, u->why, u->bytes, both.substr(0, u->detail.size()),
-                                     both.substr(u->detail.size())};
+        return bosh::RequestUnusable{u->id,
+                                     u->why,
+                                     u->bytes,
+                                     both.substr(0, u->detail.size()),
+                                     both.substr(u->detail.size()),
+                                     u->client};
     }
     return event;
 }
@@ -64,13 +67,13 @@ void Server::warn_unverified() const {
 
 Server::Server(Config config, std::string config_path, util::Logger& log, util::Random& random)
     : config_(std::move(config)), config_path_(std::move(config_path)), log_(log),
-      base_(event_base_new()),
-      dns_(base_ ? evdns_base_new(base_.get(), EVDNS_BASE_INITIALIZE_NAMESERVERS) : nullptr),
+      base_(event_base_new()), random_(random),
       engine_(engine_limits(config_), route_table(config_), random, log), dead_links_(base_.get()),
       telemetry_(config_.routes, net::monotonic_now()) {
-    if (!base_ || !dns_) {
-        throw std::runtime_error("cannot create the event loop or the DNS resolver");
+    if (!base_) {
+        throw std::runtime_error("cannot create the event loop");
     }
+    dns_ = std::make_shared<net::DnsResolver>(base_.get(), config_.backend.resolver);
     tls_ = load_tls(config_);
     warn_unverified();
     http_ = std::make_unique<net::HttpFrontend>(base_.get(), config_.http, *this, log);
@@ -89,6 +92,7 @@ Server::~Server() {
     links_.clear();
     dead_links_.clear();
     http_.reset();
+    dns_.reset(); // its events go before the loop too
 }
 
 Server::TlsContexts Server::load_tls(const Config& config) {
@@ -160,8 +164,9 @@ void Server::on_watchdog_due(int, short, void* self) noexcept {
     static_cast<Server*>(self)->notify_.watchdog();
 }
 
-void Server::on_bosh_request(bosh::RequestId id, std::string_view body) {
-    dispatch(bosh::RequestArrived{id, body});
+void Server::on_bosh_request(bosh::RequestId id, std::string_view body,
+                             const util::Endpoint& client) {
+    dispatch(bosh::RequestArrived{id, body, client});
 }
 void Server::on_unusable_request(const bosh::RequestUnusable& request) {
     dispatch(request);
@@ -181,10 +186,21 @@ void Server::on_backend_tls_ready(bosh::LinkId link) {
 void Server::on_backend_data(bosh::LinkId link, std::string_view bytes) {
     dispatch(bosh::BackendData{link, bytes});
 }
-void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
-    log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
+void Server::on_backend_retry(bosh::LinkId link, std::string_view reason) {
     if (const auto* l = this->link(link)) {
+        log_.info("backend.retry", {{"link", bosh::value_of(link)},
+                                    {"ip", l->client().address.to_string()},
+                                    {"reason", reason}});
+    }
+}
+void Server::on_backend_closed(bosh::LinkId link, std::string_view reason) {
+    if (const auto* l = this->link(link)) {
+        log_.info("backend.closed", {{"link", bosh::value_of(link)},
+                                     {"ip", l->client().address.to_string()},
+                                     {"reason", reason}});
         telemetry_.backend_failed(l->route().domain, reason, net::monotonic_now());
+    } else {
+        log_.info("backend.closed", {{"link", bosh::value_of(link)}, {"reason", reason}});
     }
     dispatch(bosh::BackendClosed{link, reason});
 }
@@ -246,10 +262,10 @@ void Server::open_link(const bosh::OpenBackend& open) {
     if (auto it = tls_.find(open.route->domain); it != tls_.end()) {
         tls = it->second;
     }
-    auto [it, inserted] = links_.emplace(
-        open.link,
-        std::make_unique<net::BackendLink>(base_.get(), dns_.get(), tls, open.link, open.route,
-                                           config_.limits.max_server_queue, *this));
+    auto [it, inserted] =
+        links_.emplace(open.link, std::make_unique<net::BackendLink>(
+                                      base_.get(), dns_, tls, open.link, open.route, open.client,
+                                      config_.limits.max_server_queue, random_, *this));
     it->second->connect();
 }
 

@@ -6,6 +6,7 @@
 #include "bosh/engine.h"
 #include "net/backend_link.h"
 #include "net/deferred_delete.h"
+#include "net/dns_resolver.h"
 #include "net/ev.h"
 #include "net/http_frontend.h"
 #include "net/tls_client.h"
@@ -71,7 +72,8 @@ public:
 
 private:
     // net::HttpHandler
-    void on_bosh_request(bosh::RequestId id, std::string_view body) override;
+    void on_bosh_request(bosh::RequestId id, std::string_view body,
+                         const util::Endpoint& client) override;
     void on_unusable_request(const bosh::RequestUnusable& request) override;
     void on_request_gone(bosh::RequestId id) override;
     void on_http_request() override;
@@ -80,6 +82,7 @@ private:
     void on_backend_connected(bosh::LinkId link) override;
     void on_backend_tls_ready(bosh::LinkId link) override;
     void on_backend_data(bosh::LinkId link, std::string_view bytes) override;
+    void on_backend_retry(bosh::LinkId link, std::string_view reason) override;
     void on_backend_closed(bosh::LinkId link, std::string_view reason) override;
     void on_link_done(bosh::LinkId link) override;
 
@@ -121,7 +124,8 @@ private:
     const std::string config_path_;
     util::Logger& log_;
     net::EventBasePtr base_;
-    net::EvDnsPtr dns_;
+    util::Random& random_;                  // SRV weights (the engine has its own reference)
+    std::shared_ptr<net::DnsResolver> dns_; // live links keep the one they started with
     bosh::Engine engine_;
     TlsContexts tls_; // by route domain
     std::unique_ptr<net::HttpFrontend> http_;

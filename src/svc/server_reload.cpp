@@ -32,12 +32,17 @@ void Server::reload() {
     Config next;
     TlsContexts tls;
     std::shared_ptr<const net::TlsServerContext> https;
+    std::shared_ptr<net::DnsResolver> dns;
     int listen_fd = -1;
     std::optional<int> admin_fd; // a new admin listener, bound
     try {
         next = load_config(config_path_);
         tls = load_tls(next);
         https = load_https(next);
+        // Always a new one: backend.resolver may have changed, and with the
+        // system's the operator may have edited /etc/resolv.conf, which
+        // c-ares reads once. Its cache starts empty.
+        dns = std::make_shared<net::DnsResolver>(base_.get(), next.backend.resolver);
         const bool moved = next.http.listen_host != config_.http.listen_host ||
                            next.http.listen_port != config_.http.listen_port;
         if (moved && !listener_passed_) {
@@ -90,6 +95,7 @@ void Server::reload() {
     }
     config_ = std::move(next);
     tls_ = std::move(tls); // live links keep the contexts they use
+    dns_ = std::move(dns); // and the resolver they started with
     telemetry_.set_routes(config_.routes);
     warn_unverified();
     http_->reconfigure(config_.http);

@@ -19,6 +19,9 @@ RouteHealth health_of(const bosh::Route& route) {
     h.host = route.host;
     h.port = route.port;
     h.tls = route.tls;
+    if (route.srv) {
+        h.srv_name = route.srv_name();
+    }
     return h;
 }
 
@@ -28,6 +31,11 @@ void HttpStats::on_response(int status, std::chrono::microseconds elapsed, bool 
     ++responses[status];
     const double seconds = std::chrono::duration<double>(elapsed).count();
     (was_held ? held : immediate).observe(seconds);
+}
+
+std::string RouteHealth::server() const {
+    const std::string plain = host + ":" + std::to_string(port);
+    return srv_name.empty() ? plain : "SRV " + srv_name + ", else " + plain;
 }
 
 std::string_view RouteHealth::state() const {
@@ -113,6 +121,19 @@ std::string render_metrics(const bosh::Counters& c, const Telemetry& telemetry,
                "BOSH requests (POST bodies) handled by the session engine.", c.requests);
     out.single("boshd_bosh_requests_rejected_total", "counter",
                "BOSH requests answered with a terminal error condition.", c.requests_rejected);
+    out.family("boshd_sessions_refused_total", "counter",
+               "Session creations refused by a limit: max_sessions (the server is full), "
+               "max_sessions_per_ip and max_new_sessions_per_ip (one client's limits). Also "
+               "counted in boshd_bosh_requests_rejected_total.");
+    out.sample("boshd_sessions_refused_total", {{"limit", "max_sessions"}}, c.refused_max_sessions);
+    out.sample("boshd_sessions_refused_total", {{"limit", "max_sessions_per_ip"}},
+               c.refused_max_sessions_per_ip);
+    out.sample("boshd_sessions_refused_total", {{"limit", "max_new_sessions_per_ip"}},
+               c.refused_max_new_sessions_per_ip);
+    out.single("boshd_client_table_evictions_total", "counter",
+               "Client addresses forgotten before their session-creation bucket was full, "
+               "because more addresses were being counted at once than the table holds.",
+               c.client_table_evictions);
     out.single("boshd_rid_resends_total", "counter",
                "BOSH requests that repeated a rid already received (answered from the cache or "
                "taking over the held request).",

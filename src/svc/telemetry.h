@@ -46,6 +46,7 @@ struct RouteHealth {
     std::string host;
     std::uint16_t port = 0;
     bosh::TlsMode tls = bosh::TlsMode::None;
+    std::string srv_name;       // the SRV name looked up, for a route with srv = true
     std::uint64_t connects = 0; // links established (TCP, and TLS for tls = "direct")
     std::uint64_t failures = 0; // links that failed, or that the server closed on its own
     std::optional<util::TimePoint> last_connect;
@@ -55,6 +56,9 @@ struct RouteHealth {
     // "ok" when the latest event was a connect, "failing" when it was a
     // failure, "unknown" before either.
     std::string_view state() const;
+    // Where the route goes, for the status page: "host:port", or with SRV
+    // "SRV name, else host:port".
+    std::string server() const;
 };
 
 class Telemetry {

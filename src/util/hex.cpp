@@ -6,7 +6,9 @@ namespace {
 
 constexpr std::string_view kDigits = "0123456789abcdef";
 
-int digit_value(char c) {
+} // namespace
+
+int hex_digit_value(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';
     }
@@ -18,8 +20,6 @@ int digit_value(char c) {
     }
     return -1;
 }
-
-} // namespace
 
 void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
     for (const std::uint8_t b : bytes) {
@@ -42,8 +42,8 @@ bool decode_hex(std::string_view text, std::span<std::uint8_t> out) {
         return false;
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
-        const int hi = digit_value(text[2 * i]);
-        const int lo = digit_value(text[2 * i + 1]);
+        const int hi = hex_digit_value(text[2 * i]);
+        const int lo = hex_digit_value(text[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             return false;
         }

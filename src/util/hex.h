@@ -12,6 +12,9 @@
 
 namespace boshd::util {
 
+// The value of hex digit |c| (either case); -1 for any other character.
+int hex_digit_value(char c);
+
 // Appends two lower-case digits per byte of |bytes| to |out|.
 void append_hex(std::string& out, std::span<const std::uint8_t> bytes);
 

@@ -63,7 +63,7 @@ public:
     }
     bosh::RequestId post(const std::string& body) {
         const bosh::RequestId id{next_request_++};
-        handle(bosh::RequestArrived{id, body});
+        handle(bosh::RequestArrived{id, body, util::Endpoint{}});
         return id;
     }
     Client create(std::uint64_t rid) {
@@ -94,6 +94,9 @@ private:
     static bosh::Limits limits() {
         bosh::Limits l;
         l.max_sessions = 100000;
+        // Every session comes from one client here; no per-client limit.
+        l.max_sessions_per_ip = 0;
+        l.max_new_sessions_per_ip = 0;
         l.polling = util::Seconds(0);
         return l;
     }

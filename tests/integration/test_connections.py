@@ -185,3 +185,4 @@ class DefaultLimitTest(BoshTestCase):
         self.assertIsNone(served(b.port, "127.0.0.4"))
         line = b.wait_log("http.connection_refused")[0][1]
         self.assertEqual((line.get("limit"), line.get("max")), ("http.max_connections", "90"))
+

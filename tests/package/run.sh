@@ -325,7 +325,7 @@ print(opts["buildtype"], str(opts["tests"]).lower())')"
     # The package names of Depends, one a line, versions dropped.
     depends=$(dpkg-deb --field "$deb" Depends | sed -e 's/ ([^)]*)//g' -e 's/, /\n/g')
     missing=
-    for pkg in libc6 libstdc++6 libgcc-s1 libevent-2.1-7 libevent-openssl-2.1-7 libssl3 libexpat1 \
+    for pkg in libc6 libstdc++6 libgcc-s1 libevent-2.1-7 libevent-openssl-2.1-7 libssl3 libexpat1 libc-ares2 \
         libtomlplusplus3 zlib1g libsystemd0 adduser; do
         grep -qxF "$pkg" <<<"$depends" || missing+="$pkg "
     done

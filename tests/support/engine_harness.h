@@ -98,10 +98,13 @@ public:
         return {r};
     }
 
-    // Sends one HTTP POST body; returns its request id.
-    bosh::RequestId post(const std::string& body) {
+    // The client every request comes from unless a test names another.
+    static util::Endpoint default_client() { return {util::IpAddress::v4({192, 0, 2, 7}), 40000}; }
+
+    // Sends one HTTP POST body from |client|; returns its request id.
+    bosh::RequestId post(const std::string& body, const util::Endpoint& client = default_client()) {
         const bosh::RequestId id{next_request_++};
-        dispatch(bosh::RequestArrived{id, body});
+        dispatch(bosh::RequestArrived{id, body, client});
         return id;
     }
     void abort(bosh::RequestId id) { dispatch(bosh::RequestAborted{id}); }
@@ -110,7 +113,7 @@ public:
                                   std::string_view detail = {},
                                   std::string_view peer = "192.0.2.7:40000") {
         const bosh::RequestId id{next_request_++};
-        dispatch(bosh::RequestUnusable{id, why, bytes, detail, peer});
+        dispatch(bosh::RequestUnusable{id, why, bytes, detail, peer, default_client()});
         return id;
     }
 

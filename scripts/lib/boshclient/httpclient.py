@@ -72,14 +72,18 @@ class Response:
 class HttpClient:
     """One TCP connection to boshd."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT, ssl_context=None,
-                 server_hostname="localhost"):
-        """|ssl_context|: speak HTTPS, checking the certificate for
+    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT, source=None,
+                 ssl_context=None, server_hostname="localhost"):
+        """|source|: the local address to connect from (e.g. "127.0.0.2":
+        Linux routes all of 127/8 on lo), to appear as another client.
+        |ssl_context|: speak HTTPS, checking the certificate for
         |server_hostname|; the handshake is done here (ssl.SSLError when it fails)."""
         self.host = host
         self.port = port
         self.timeout = timeout
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock = socket.create_connection(
+            (host, port), timeout=timeout,
+            source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if ssl_context is not None:
             try:

@@ -6,6 +6,7 @@
 #include "bosh/attrs.h"
 #include "bosh/ids.h"
 #include "bosh/route.h"
+#include "util/ip_address.h"
 #include "util/time.h"
 #include "xmpp/stream_protocol.h"
 
@@ -22,6 +23,12 @@ struct SessionParams {
     LinkId link{};           // the first stream's
     std::string stream_name; // the first stream's; empty: multi-stream support is off
     std::string sid;
+    // Who created the session (the request's client, README: "The client
+    // address behind a proxy"): its address is `ip=` on every log line about
+    // the session, the key its per-client limits count under, and what a
+    // route's PROXY protocol header names as the source of every stream.
+    util::Endpoint client;
+    std::string ip; // client.address as text, for the log
     std::shared_ptr<const Route> route;
     std::uint64_t creation_rid = 0;
     util::Duration wait{};

@@ -240,8 +240,10 @@ void ReplyPath::add_ack(BodyBuilder& b, std::uint64_t rid, const ReplyNote& note
         b.attribute("report", note.report.rid).attribute("time", note.report.time_ms);
         // Each missing rid is reported once, when the report goes out.
         acks_.reported(note.report.rid);
-        s.ctx.log.info("request.report",
-                       {{"sid", s.params.sid}, {"rid", rid}, {"report", note.report.rid}});
+        s.ctx.log.info("request.report", {{"sid", s.params.sid},
+                                          {"ip", s.params.ip},
+                                          {"rid", rid},
+                                          {"report", note.report.rid}});
     }
 }
 

@@ -22,8 +22,9 @@ Session::Session(SessionParams params, RequestId creation, std::vector<xml::Frag
     : p_(std::move(params)), window_(p_.creation_rid, p_.requests, p_.client_acks),
       replies_(p_.client_acks), keys_(p_.newkey), pause_(p_.max_pause) {
     window_.hold({p_.creation_rid, creation, ctx.now + p_.wait, true, {}}, ctx.lifetimes);
-    streams_.add(std::make_unique<Stream>(p_.stream_name, p_.link, p_.route, p_.header, ctx),
-                 ctx.now);
+    streams_.add(
+        std::make_unique<Stream>(p_.stream_name, p_.link, p_.route, p_.header, p_.client, ctx),
+        ctx.now);
     streams_.first().send(payloads, ctx);
 }
 
@@ -60,6 +61,7 @@ void Session::handle_request(RequestId id, Request r, Context& ctx) {
             // (C124-15.4-02); it may still come for them.
             ++ctx.counters.requests_rejected;
             ctx.log.notice("request.rejected", {{"sid", p_.sid},
+                                                {"ip", p_.ip},
                                                 {"condition", to_string(Condition::ItemNotFound)},
                                                 {"reason", "key mismatch"}});
             return ctx.respond(id, replies_.terminal(scope(ctx), Condition::ItemNotFound, false));
@@ -141,14 +143,16 @@ void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
             ctx.respond(*replaced, recoverable_error(p_));
         }
         ++ctx.counters.rid_repeats;
-        ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "held"}});
+        ctx.log.info("request.resent",
+                     {{"sid", p_.sid}, {"ip", p_.ip}, {"rid", rid}, {"answered", "held"}});
         return;
     }
     if (cached) {
         // Byte-identical replay; the payload is not forwarded again
         // (C124-14.3-02), nor a restart done twice (C206-5-10).
         ++ctx.counters.rid_repeats;
-        ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "cache"}});
+        ctx.log.info("request.resent",
+                     {{"sid", p_.sid}, {"ip", p_.ip}, {"rid", rid}, {"answered", "cache"}});
         return ctx.respond(id, cached->reply);
     }
     if (pause_.was_pause(rid)) {
@@ -156,7 +160,8 @@ void Session::on_repeat(RequestId id, const BodyAttrs& a, Context& ctx) {
         // pages unload and connections get cut: a resend gets a fresh empty
         // body rather than ending the session (checklist §A-6).
         ++ctx.counters.rid_repeats;
-        ctx.log.info("request.resent", {{"sid", p_.sid}, {"rid", rid}, {"answered", "pause"}});
+        ctx.log.info("request.resent",
+                     {{"sid", p_.sid}, {"ip", p_.ip}, {"rid", rid}, {"answered", "pause"}});
         return ctx.respond(id, make_reply(BodyBuilder().finish(), p_.content_type));
     }
     fail_request(id, Condition::ItemNotFound, "rid repeated after its reply left the cache",
@@ -219,6 +224,7 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
         // not a reason to end the session. Its payloads, restart or terminate
         // are dropped; names never seen still get item-not-found (C124-16.4-04).
         ctx.log.info("stream.payloads_dropped", {{"sid", p_.sid},
+                                                 {"ip", p_.ip},
                                                  {"rid", rid},
                                                  {"payloads", r.payloads.size()},
                                                  {"reason", "stream closed"}});
@@ -247,7 +253,7 @@ void Session::process(RequestId id, std::uint64_t rid, Request r, bool attached,
         // at once, and the inactivity period becomes the pause until the next
         // request (C124-10-08), shorter or longer than the normal one
         // (C124-10-09).
-        ctx.log.debug("session.paused", {{"sid", p_.sid}, {"rid", rid}});
+        ctx.log.debug("session.paused", {{"sid", p_.sid}, {"ip", p_.ip}, {"rid", rid}});
         pause_.begin(rid, util::Seconds(*r.attrs.pause));
         while (!window_.held().empty()) {
             // C124-10-07: no payload on the pause reply, nor on the others:

@@ -17,7 +17,8 @@ void Session::on_aborted(RequestId id, Context& ctx) {
     } else if (it->creation) {
         // The client never learnt the sid, so nobody can reach this session
         // again: end it now rather than at inactivity.
-        ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "creation abandoned"}});
+        ctx.log.info("session.expired",
+                     {{"sid", p_.sid}, {"ip", p_.ip}, {"reason", "creation abandoned"}});
         ++ctx.counters.sessions_expired;
         window_.drop(id, ctx.lifetimes);
         return finish(ctx);
@@ -62,9 +63,10 @@ void Session::on_timer(Context& ctx) {
         // session that had already ended was logged and counted then; only
         // its undelivered news goes now.
         if (terminal_) {
-            ctx.log.debug("session.end_undelivered", {{"sid", p_.sid}});
+            ctx.log.debug("session.end_undelivered", {{"sid", p_.sid}, {"ip", p_.ip}});
         } else {
-            ctx.log.info("session.expired", {{"sid", p_.sid}, {"reason", "inactivity"}});
+            ctx.log.info("session.expired",
+                         {{"sid", p_.sid}, {"ip", p_.ip}, {"reason", "inactivity"}});
             ++ctx.counters.sessions_expired;
         }
         finish(ctx);
@@ -109,7 +111,7 @@ void Session::shutdown(Context& ctx) {
         if (!window_.open()) {
             // No request can take the queue and none will come: its stanzas
             // go back to their senders before the stream closes (C206-7).
-            streams_.bounce(replies_.queue(), p_.sid, ctx);
+            streams_.bounce(replies_.queue(), p_.sid, p_.ip, ctx);
         }
         fail_backend(Condition::SystemShutdown, "boshd is shutting down", ctx);
     }
@@ -133,10 +135,10 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
         first.payloads(all);
     }
     // After the queue went to the client: nothing to bounce (C206-7).
-    streams_.close_all(replies_.queue(), p_.sid, ctx);
+    streams_.close_all(replies_.queue(), p_.sid, p_.ip, ctx);
     replies_.answer_all(scope(ctx), make_reply(first.finish(), p_.content_type),
                         make_reply(BodyBuilder().finish(), p_.content_type));
-    ctx.log.info("session.terminated", {{"sid", p_.sid}, {"by", "client"}});
+    ctx.log.info("session.terminated", {{"sid", p_.sid}, {"ip", p_.ip}, {"by", "client"}});
     ++ctx.counters.sessions_terminated;
     ++ctx.counters.sessions_ended_by_client;
     finish(ctx); // the sid is dead, every stream closed (C124-13-03)
@@ -144,8 +146,9 @@ void Session::client_terminate(RequestId id, Request r, Context& ctx) {
 
 // The failing request gets |c|, every other open one other-request (C124-17.2-10).
 void Session::fail_request(RequestId id, Condition c, std::string_view reason, Context& ctx) {
-    ctx.log.notice("session.terminated",
-                   {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
+    ctx.log.notice(
+        "session.terminated",
+        {{"sid", p_.sid}, {"ip", p_.ip}, {"condition", to_string(c)}, {"reason", reason}});
     ++ctx.counters.requests_rejected;
     ++ctx.counters.sessions_terminated;
     ++ctx.counters.sessions_ended_by[index_of(c)];
@@ -153,7 +156,7 @@ void Session::fail_request(RequestId id, Condition c, std::string_view reason, C
     window_.drop(id, ctx.lifetimes);
     replies_.answer_all(scope(ctx), nullptr,
                         replies_.terminal(scope(ctx), Condition::OtherRequest, false));
-    streams_.close_all(replies_.queue(), p_.sid, ctx);
+    streams_.close_all(replies_.queue(), p_.sid, p_.ip, ctx);
     finish(ctx);
 }
 
@@ -164,6 +167,7 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
         // |on|, which closes (C124-16.6-02); the session goes on (C124-16.6-03).
         ++ctx.counters.backend_failures;
         ctx.log.notice("stream.closed", {{"sid", p_.sid},
+                                         {"ip", p_.ip},
                                          {"link", value_of(on->link)},
                                          {"condition", to_string(c)},
                                          {"reason", reason},
@@ -190,6 +194,7 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
     ++ctx.counters.sessions_terminated;
     ++ctx.counters.sessions_ended_by[index_of(c)];
     ctx.log.notice("session.terminated", {{"sid", p_.sid},
+                                          {"ip", p_.ip},
                                           {"condition", to_string(c)},
                                           {"reason", reason},
                                           {"route", (on ? on->route : p_.route)->domain}});
@@ -199,7 +204,7 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
     // The queue goes into the terminal reply, for the client, before the
     // stream is closed (so it is not bounced: C206-7 is for what never leaves).
     auto reply = replies_.terminal(scope(ctx), c, true, stream_error);
-    streams_.close_all(replies_.queue(), p_.sid, ctx);
+    streams_.close_all(replies_.queue(), p_.sid, p_.ip, ctx);
     if (!window_.open()) {
         terminal_ = std::move(reply);
         return;
@@ -209,14 +214,14 @@ void Session::fail_backend(Condition c, std::string_view reason, Context& ctx,
 }
 
 void Session::finish(Context& ctx) {
-    streams_.close_all(replies_.queue(), p_.sid, ctx);
+    streams_.close_all(replies_.queue(), p_.sid, p_.ip, ctx);
     if (replies_.queue().has_end()) {
         // Stream ends no request came for (C124-16.6-01): their payloads are
         // lost with the session.
         const auto ends = replies_.queue().end_count();
         const auto payloads = replies_.queue().drop_ends();
         ctx.log.info("stream.ends_dropped",
-                     {{"sid", p_.sid}, {"ends", ends}, {"payloads", payloads}});
+                     {{"sid", p_.sid}, {"ip", p_.ip}, {"ends", ends}, {"payloads", payloads}});
     }
     finished_ = true;
     replies_.queue().clear();

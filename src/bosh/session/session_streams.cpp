@@ -46,7 +46,8 @@ bool Session::forward(RequestId id, const Request& r, Context& ctx) {
         header.to = r.attrs.to.value_or("");
         header.lang = r.attrs.lang.value_or("");
         header.from = r.attrs.from.value_or(""); // C206-5-08 (SASL EXTERNAL)
-        ctx.log.debug("stream.restart", {{"sid", p_.sid}, {"link", value_of(named->link)}});
+        ctx.log.debug("stream.restart",
+                      {{"sid", p_.sid}, {"ip", p_.ip}, {"link", value_of(named->link)}});
         named->write(named->protocol.restart(header), ctx);
         return true;
     }
@@ -82,8 +83,9 @@ void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a,
         // scoped to a stream name minted for it (XEP-0124 §16.6,
         // C124-16.6-01): no stream ever has it.
         ++ctx.counters.requests_rejected;
-        ctx.log.notice("request.rejected",
-                       {{"sid", p_.sid}, {"condition", to_string(c)}, {"reason", reason}});
+        ctx.log.notice(
+            "request.rejected",
+            {{"sid", p_.sid}, {"ip", p_.ip}, {"condition", to_string(c)}, {"reason", reason}});
         replies_.answer_newest(scope(ctx), StreamEnd{ctx.ids.token(), c, {}}, report);
     };
     if (streams_.size() >= ctx.limits.max_streams) {
@@ -107,8 +109,9 @@ void Session::add_stream(RequestId id, std::uint64_t rid, const BodyAttrs& a,
     header.from = a.from.value_or("");
     header.version = a.xmpp_version.value_or("1.0"); // C206-3-01, C206-4-07
     auto s = std::make_unique<Stream>(ctx.ids.token(), ctx.ids.link(), std::move(route),
-                                      std::move(header), ctx);
-    ctx.log.info("stream.added", {{"sid", p_.sid}, {"to", *a.to}, {"link", value_of(s->link)}});
+                                      std::move(header), p_.client, ctx);
+    ctx.log.info("stream.added",
+                 {{"sid", p_.sid}, {"ip", p_.ip}, {"to", *a.to}, {"link", value_of(s->link)}});
     // C124-16.3-02, C124-16.3-03: the reply names the new stream and carries
     // no session attributes; its `from` and `xmpp:version` come with the
     // stream's first payloads, in a reply that names it too (C124-16.3-04,
@@ -141,7 +144,8 @@ void Session::on_terminate(RequestId id, Request r, const ReplyNote& report, Con
     window_.hold({*r.attrs.rid, id, ctx.now, false, key_of(r.attrs)}, ctx.lifetimes);
     // What the server sent on |s| goes to the client with the confirmation.
     StreamEnd end{s->name, std::nullopt, replies_.queue().take_stream(s->link)};
-    ctx.log.info("stream.closed", {{"sid", p_.sid}, {"link", value_of(s->link)}, {"by", "client"}});
+    ctx.log.info("stream.closed",
+                 {{"sid", p_.sid}, {"ip", p_.ip}, {"link", value_of(s->link)}, {"by", "client"}});
     streams_.drop(*s, ctx);
     replies_.answer_newest(scope(ctx), std::move(end), report);
 }
@@ -190,7 +194,7 @@ void Session::on_backend_data(LinkId link, std::string_view bytes, Context& ctx)
         // the queue and the stream is up: it goes back to its senders, as on
         // shutdown() (C206-7).
         if (!window_.open()) {
-            streams_.bounce(replies_.queue(), p_.sid, ctx);
+            streams_.bounce(replies_.queue(), p_.sid, p_.ip, ctx);
         }
         fail_backend(Condition::PolicyViolation, "client queue over session.max_client_queue", ctx);
     }

@@ -3,11 +3,11 @@
 namespace boshd::bosh {
 
 Stream::Stream(std::string name_, LinkId link_, std::shared_ptr<const Route> route_,
-               xmpp::HeaderParams header_, Context& ctx)
+               xmpp::HeaderParams header_, const util::Endpoint& client, Context& ctx)
     : name(std::move(name_)), link(link_), route(std::move(route_)), header(std::move(header_)),
       protocol(route->tls == TlsMode::StartTls, ctx.limits.max_stanza_size),
       deadline(ctx.now + ctx.limits.backend_timeout) {
-    ctx.emit<OpenBackend>(link, route);
+    ctx.emit<OpenBackend>(link, route, client);
     ctx.lifetimes.links_opened.push_back(link);
 }
 

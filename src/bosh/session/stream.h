@@ -9,6 +9,7 @@
 #include "bosh/context.h"
 #include "bosh/ids.h"
 #include "bosh/route.h"
+#include "util/ip_address.h"
 #include "util/time.h"
 #include "xml/fragment.h"
 #include "xmpp/stream_protocol.h"
@@ -21,10 +22,11 @@
 namespace boshd::bosh {
 
 struct Stream {
-    // Opens the stream: asks for its backend link (OpenBackend) and gives the
-    // server until backend_timeout to send its features.
+    // Opens the stream: asks for its backend link (OpenBackend, on behalf of
+    // the session's |client|) and gives the server until backend_timeout to
+    // send its features.
     Stream(std::string name, LinkId link, std::shared_ptr<const Route> route,
-           xmpp::HeaderParams header, Context& ctx);
+           xmpp::HeaderParams header, const util::Endpoint& client, Context& ctx);
 
     // Sends |bytes| while the link is open.
     void write(std::string bytes, Context& ctx);

@@ -67,7 +67,8 @@ void StreamSet::cancel_deadlines() {
     }
 }
 
-void StreamSet::bounce(ClientQueue& queue, std::string_view sid, Context& ctx) {
+void StreamSet::bounce(ClientQueue& queue, std::string_view sid, std::string_view ip,
+                       Context& ctx) {
     std::size_t bounced = 0;
     std::size_t dropped = 0;
     // Bounces share each link's write buffer, bounded by max_server_queue,
@@ -94,15 +95,17 @@ void StreamSet::bounce(ClientQueue& queue, std::string_view sid, Context& ctx) {
         }
     }
     if (bounced > 0 || dropped > 0) {
-        ctx.log.info("session.bounced", {{"sid", sid}, {"stanzas", bounced}, {"dropped", dropped}});
+        ctx.log.info("session.bounced",
+                     {{"sid", sid}, {"ip", ip}, {"stanzas", bounced}, {"dropped", dropped}});
     }
     queue.clear();
 }
 
-void StreamSet::close_all(ClientQueue& queue, std::string_view sid, Context& ctx) {
+void StreamSet::close_all(ClientQueue& queue, std::string_view sid, std::string_view ip,
+                          Context& ctx) {
     if (std::any_of(streams_.begin(), streams_.end(),
                     [](const auto& s) { return s->link_open && s->connected; })) {
-        bounce(queue, sid, ctx);
+        bounce(queue, sid, ip, ctx);
     }
     for (auto& s : streams_) {
         s->close(ctx);

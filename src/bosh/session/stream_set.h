@@ -42,11 +42,12 @@ public:
     void cancel_deadlines();
 
     // Sends the server an error for each payload of |queue| that needs one, on
-    // the stream it came from, and empties |queue| (XEP-0206 §7).
-    void bounce(ClientQueue& queue, std::string_view sid, Context& ctx);
+    // the stream it came from, and empties |queue| (XEP-0206 §7). |sid| and
+    // |ip| tag its log line.
+    void bounce(ClientQueue& queue, std::string_view sid, std::string_view ip, Context& ctx);
     // Closes every stream, bouncing first what the client never got
     // (C206-7-01, C206-7-02, C206-7-03).
-    void close_all(ClientQueue& queue, std::string_view sid, Context& ctx);
+    void close_all(ClientQueue& queue, std::string_view sid, std::string_view ip, Context& ctx);
 
 private:
     std::vector<std::unique_ptr<Stream>> streams_;

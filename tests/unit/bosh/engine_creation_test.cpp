@@ -40,7 +40,10 @@ void check_refused(EngineHarness& h, const std::string& body, const char* condit
 
 TEST_SUITE("bosh/engine/creation") {
     TEST_CASE("C124-7.2-01 C124-7.2-02 sids are 128-bit lower-case hex and unique") {
-        EngineHarness h;
+        auto limits = EngineHarness::default_limits();
+        limits.max_sessions_per_ip = 0; // 200 sessions from one client
+        limits.max_new_sessions_per_ip = 0;
+        EngineHarness h{limits};
         std::set<std::string> sids;
         for (int i = 0; i < 200; ++i) {
             const auto sid = h.create_with({.rid = 1000u + static_cast<unsigned>(i)});
@@ -73,7 +76,8 @@ TEST_SUITE("bosh/engine/creation") {
         for (std::uint64_t i = 0; i < 2; ++i) {
             out.clear();
             const auto body = EngineHarness::creation_body({});
-            engine.handle(bosh::RequestArrived{bosh::RequestId{i + 1}, body}, {}, out);
+            engine.handle(bosh::RequestArrived{bosh::RequestId{i + 1}, body, util::Endpoint{}}, {},
+                          out);
             const auto* open = std::get_if<bosh::OpenBackend>(&out.at(0));
             REQUIRE(open);
             out.clear();

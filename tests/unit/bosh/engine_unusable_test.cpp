@@ -40,7 +40,8 @@ TEST_SUITE("bosh/engine/unusable") {
             EngineHarness h;
             bosh::Actions out;
             const bosh::RequestId id{77};
-            h.engine.handle(bosh::RequestUnusable{id, e.why, 5000, e.detail, "192.0.2.7:40000"},
+            h.engine.handle(bosh::RequestUnusable{id, e.why, 5000, e.detail, "192.0.2.7:40000",
+                                                  EngineHarness::default_client()},
                             h.now, out);
             REQUIRE(out.size() == 1);
             const auto* r = std::get_if<bosh::Respond>(&out[0]);
@@ -57,7 +58,7 @@ TEST_SUITE("bosh/engine/unusable") {
         }
     }
 
-    TEST_CASE("logged once as request.rejected, with the peer and the size received") {
+    TEST_CASE("logged once as request.rejected, with the client, the peer and the size received") {
         for (const auto& e : kAll) {
             CAPTURE(e.reason);
             EngineHarness h;
@@ -66,6 +67,7 @@ TEST_SUITE("bosh/engine/unusable") {
             REQUIRE(h.capture.lines.size() == 1);
             const auto& line = h.capture.lines[0];
             CHECK(line.level == util::LogLevel::Notice);
+            CHECK(line.line.find("ip=192.0.2.7 ") != std::string::npos);
             CHECK(line.line.find("peer=192.0.2.7:40000") != std::string::npos);
             CHECK(line.line.find("condition=" + e.condition) != std::string::npos);
             CHECK(line.line.find(e.reason) != std::string::npos);

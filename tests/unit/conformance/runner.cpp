@@ -164,7 +164,7 @@ private:
         requests_[name] = Request{id, nullptr};
         order_.push_back(name);
         const auto body = subst(st.value().value_or(std::string()));
-        dispatch(bosh::RequestArrived{id, body});
+        dispatch(bosh::RequestArrived{id, body, util::Endpoint{}});
     }
 
     void expect(const Step& st) {

@@ -3,9 +3,7 @@
 // The evhttp side (track, close callbacks) is in tests/integration/test_connections.py.
 #include "net/connection_gate.h"
 
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <vector>
 
@@ -13,24 +11,24 @@ using namespace boshd::net;
 
 namespace {
 
-PeerKey v4(const char* text) {
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    REQUIRE(inet_pton(AF_INET, text, &sa.sin_addr) == 1);
-    return *peer_key(reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+boshd::util::IpAddress ip(const char* text) {
+    const auto a = boshd::util::IpAddress::parse(text);
+    REQUIRE(a.has_value());
+    return *a;
 }
 
-PeerKey v6(const char* text) {
-    sockaddr_in6 sa{};
-    sa.sin6_family = AF_INET6;
-    REQUIRE(inet_pton(AF_INET6, text, &sa.sin6_addr) == 1);
-    return *peer_key(reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+boshd::util::IpAddress v4(const char* text) {
+    return ip(text);
+}
+
+boshd::util::IpAddress v6(const char* text) {
+    return ip(text);
 }
 
 struct Refusals {
     std::vector<ConnectionGate::Refusal> seen;
     ConnectionGate::OnRefused fn() {
-        return [this](ConnectionGate::Refusal why, const PeerKey&) {
+        return [this](ConnectionGate::Refusal why, const boshd::util::IpAddress&) {
             seen.push_back(why);
         };
     }
@@ -40,7 +38,7 @@ struct Refusals {
 
 TEST_CASE("per-address limit: at, over, another address, counted down") {
     Refusals r;
-    ConnectionGate gate({100, 2}, r.fn());
+    ConnectionGate gate({100, 2, {}}, r.fn());
     CHECK(gate.admit(v4("192.0.2.1")));
     CHECK(gate.admit(v4("192.0.2.1")));
     CHECK_FALSE(gate.admit(v4("192.0.2.1")));
@@ -56,7 +54,7 @@ TEST_CASE("per-address limit: at, over, another address, counted down") {
 
 TEST_CASE("total limit over every address") {
     Refusals r;
-    ConnectionGate gate({2, 10}, r.fn());
+    ConnectionGate gate({2, 10, {}}, r.fn());
     CHECK(gate.admit(v4("192.0.2.1")));
     CHECK(gate.admit(v6("2001:db8::1")));
     CHECK_FALSE(gate.admit(v6("2001:db8::2")));
@@ -69,11 +67,11 @@ TEST_CASE("total limit over every address") {
 
 TEST_CASE("new limits apply to new connections only") {
     Refusals r;
-    ConnectionGate gate({10, 3}, r.fn());
+    ConnectionGate gate({10, 3, {}}, r.fn());
     for (int i = 0; i < 3; ++i) {
         CHECK(gate.admit(v4("192.0.2.1")));
     }
-    gate.set_limits({10, 1});
+    gate.set_limits({10, 1, {}});
     CHECK(gate.open_from(v4("192.0.2.1")) == 3);
     CHECK_FALSE(gate.admit(v4("192.0.2.1")));
     gate.release(v4("192.0.2.1"));
@@ -81,16 +79,6 @@ TEST_CASE("new limits apply to new connections only") {
     CHECK_FALSE(gate.admit(v4("192.0.2.1"))); // still 1 open, the new limit
     gate.release(v4("192.0.2.1"));
     CHECK(gate.admit(v4("192.0.2.1")));
-}
-
-TEST_CASE("an IPv4 client is one key whichever socket family it came in on") {
-    CHECK(v4("192.0.2.7") == v6("::ffff:192.0.2.7"));
-    CHECK(v6("::ffff:192.0.2.7").text() == "192.0.2.7");
-    CHECK_FALSE(v6("2001:db8::7") == v6("2001:db8::8"));
-    CHECK(v6("2001:db8::7").text() == "2001:db8::7");
-    sockaddr sa{};
-    sa.sa_family = AF_UNIX;
-    CHECK_FALSE(peer_key(&sa, sizeof(sa)).has_value());
 }
 
 TEST_CASE("default max_connections: min(20000, (nofile - 64) * 2 / 3)") {
@@ -111,6 +99,6 @@ TEST_CASE("default max_connections: min(20000, (nofile - 64) * 2 / 3)") {
     REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
     // 0 in the configuration means that default.
     Refusals r;
-    ConnectionGate gate({0, 5}, r.fn());
+    ConnectionGate gate({0, 5, {}}, r.fn());
     CHECK(gate.max_connections() == default_max_connections());
 }

@@ -159,6 +159,19 @@ TEST_SUITE("svc/admin") {
               std::string::npos);
     }
 
+    TEST_CASE("the status page names the SRV lookup of a route with srv = true") {
+        RouteHealth r;
+        r.domain = "example.org";
+        r.host = "example.org";
+        r.port = 5222;
+        r.srv_name = "_xmpp-client._tcp.example.org";
+        const std::vector<RouteHealth> routes{r};
+        const auto page = svc::render_status_page(
+            AdminStatus{false, std::chrono::seconds(1), 0, 0, routes}, util::TimePoint{});
+        CHECK(page.find("<td>example.org</td><td>SRV _xmpp-client._tcp.example.org, else "
+                        "example.org:5222</td>") != std::string::npos);
+    }
+
     TEST_CASE("GET / serves the status page") {
         Fixture f;
         RouteHealth r;

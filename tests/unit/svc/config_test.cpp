@@ -45,6 +45,7 @@ void check_route_eq(const Route& a, const Route& b) {
     CHECK(a.tls_verify == b.tls_verify);
     CHECK(a.tls_server_name == b.tls_server_name);
     CHECK(a.tls_ca_file == b.tls_ca_file);
+    CHECK(a.srv == b.srv);
 }
 
 // Everything but the routes, which callers compare explicitly.
@@ -73,6 +74,7 @@ void check_settings_eq(const Config& a, const Config& b) {
     CHECK(a.log.level == b.log.level);
     CHECK(a.admin.listen_host == b.admin.listen_host);
     CHECK(a.admin.listen_port == b.admin.listen_port);
+    CHECK(a.backend.resolver == b.backend.resolver);
 }
 
 Route route(std::string domain, std::string host, std::uint16_t port, TlsMode tls) {
@@ -511,6 +513,57 @@ tls = "none"
         }
     }
 
+    TEST_CASE("trusted_proxies: networks or addresses, IPv4 and IPv6; errors name the entry") {
+        CHECK(parse(kRoute).http.trusted_proxies.empty()); // the default
+        const auto config = parse("[http]\ntrusted_proxies = [\"127.0.0.1\", \"::1\", "
+                                  "\"10.0.0.0/8\", \"2001:db8::/32\"]\n" +
+                                  kRoute);
+        const auto& nets = config.http.trusted_proxies;
+        REQUIRE(nets.size() == 4);
+        CHECK(nets[0].to_string() == "127.0.0.1/32");
+        CHECK(nets[1].to_string() == "::1/128");
+        CHECK(nets[2].to_string() == "10.0.0.0/8");
+        CHECK(nets[3].to_string() == "2001:db8::/32");
+        CHECK(error_of("[http]\ntrusted_proxies = \"127.0.0.1\"\n" + kRoute) ==
+              "t.toml:2:19: http.trusted_proxies: must be an array of strings");
+        CHECK(error_of("[http]\ntrusted_proxies = [\"127.0.0.1\", 7]\n" + kRoute) ==
+              "t.toml:2:33: http.trusted_proxies[1]: must be a string");
+        CHECK(error_of("[http]\ntrusted_proxies = [\"::1\", \"10.1.2.3/8\"]\n" + kRoute) ==
+              "t.toml:2:27: http.trusted_proxies[1]: \"10.1.2.3/8\" has bits set past its prefix "
+              "length; the network is 10.0.0.0/8 (a network such as \"10.0.0.0/8\" or "
+              "\"::1/128\", or an address)");
+        for (std::string bad : {"", "proxy.example", "10.0.0.0/33", "[::1]", "::1/129", "1.2.3"}) {
+            CAPTURE(bad);
+            CHECK(error_of("[http]\ntrusted_proxies = [\"" + bad + "\"]\n" + kRoute)
+                      .starts_with("t.toml:2:20: http.trusted_proxies[0]: "));
+        }
+    }
+
+    TEST_CASE("proxy_protocol: off, v1 or v2") {
+        CHECK(parse(kRoute).routes.at(0).proxy_protocol == boshd::bosh::ProxyProtocol::Off);
+        CHECK(parse(kRoute + "proxy_protocol = \"v1\"\n").routes.at(0).proxy_protocol ==
+              boshd::bosh::ProxyProtocol::V1);
+        CHECK(parse(kRoute + "proxy_protocol = \"v2\"\n").routes.at(0).proxy_protocol ==
+              boshd::bosh::ProxyProtocol::V2);
+        CHECK(parse(kRoute + "proxy_protocol = \"off\"\n").routes.at(0).proxy_protocol ==
+              boshd::bosh::ProxyProtocol::Off);
+        CHECK(error_of(kRoute + "proxy_protocol = \"V2\"\n") ==
+              "t.toml:3:18: route[0].proxy_protocol: must be one of \"off\", \"v1\", \"v2\"");
+    }
+
+    TEST_CASE("per-client session limits: defaults, 0 turns them off") {
+        const auto defaults = parse(kRoute);
+        CHECK(defaults.limits.max_sessions_per_ip == 100);
+        CHECK(defaults.limits.max_new_sessions_per_ip == 60);
+        const auto off =
+            parse("[session]\nmax_sessions_per_ip = 0\nmax_new_sessions_per_ip = 0\n" + kRoute);
+        CHECK(off.limits.max_sessions_per_ip == 0);
+        CHECK(off.limits.max_new_sessions_per_ip == 0);
+        CHECK(error_of("[session]\nmax_new_sessions_per_ip = 60001\n" + kRoute)
+                  .find("session.max_new_sessions_per_ip: must be an integer in [0, 60000]") !=
+              std::string::npos);
+    }
+
     TEST_CASE("tls modes, and direct TLS defaults to port 5223") {
         const auto port_for = [](const std::string& extra) {
             return parse(kRoute + extra).routes.at(0).port;
@@ -527,6 +580,51 @@ tls = "none"
             CHECK(error_of(kRoute + "tls = \"" + bad + "\"\n") ==
                   "t.toml:3:7: route[0].tls: must be one of \"none\", \"starttls\", \"direct\"");
         }
+    }
+
+    TEST_CASE("route srv: off by default; on, host and port stay the fall-back, the SRV name "
+              "follows tls") {
+        CHECK_FALSE(parse(kRoute).routes.at(0).srv);
+        const auto on = parse(kRoute + "srv = true\n").routes.at(0);
+        CHECK(on.srv);
+        CHECK(on.host == "example.org");
+        CHECK(on.port == 5222);
+        CHECK(on.srv_name() == "_xmpp-client._tcp.example.org");
+        const auto direct = parse(kRoute + "srv = true\ntls = \"direct\"\n").routes.at(0);
+        CHECK(direct.port == 5223);
+        CHECK(direct.srv_name() == "_xmpps-client._tcp.example.org");
+        const auto both = parse(kRoute + "srv = true\nhost = \"h.example.org\"\nport = 5999\n");
+        CHECK(both.routes.at(0).host == "h.example.org");
+        CHECK(both.routes.at(0).port == 5999);
+        CHECK(error_of(kRoute + "srv = \"yes\"\n") ==
+              "t.toml:3:7: route[0].srv: must be a boolean (true or false)");
+    }
+
+    TEST_CASE("backend.resolver: the system's by default, else an IP address and a port") {
+        CHECK(parse(kRoute).backend.resolver.empty());
+        CHECK(parse("[backend]\nresolver = \"\"\n" + kRoute).backend.resolver.empty());
+        const std::pair<std::string, std::string> good[] = {
+            {"127.0.0.1:5353", "127.0.0.1:5353"},
+            {"10.0.0.53", "10.0.0.53:53"},
+            {"[::1]:5353", "[::1]:5353"},
+            {"[2001:db8::1]", "[2001:db8::1]:53"},
+        };
+        for (const auto& [text, csv] : good) {
+            CAPTURE(text);
+            CHECK(parse("[backend]\nresolver = \"" + text + "\"\n" + kRoute).backend.resolver ==
+                  csv);
+        }
+        CHECK(error_of("[backend]\nresolver = \"ns.example.org:53\"\n" + kRoute) ==
+              "t.toml:2:12: backend.resolver: must be an IP address, optionally with a port "
+              "(\"127.0.0.1:5353\", \"[::1]:53\")");
+        CHECK(error_of("[backend]\nresolver = \"127.0.0.1:0\"\n" + kRoute) ==
+              "t.toml:2:12: backend.resolver: port must be an integer in [1, 65535] (or \"\" "
+              "for the system's resolver)");
+        CHECK(error_of("[backend]\nresolver = \"::1\"\n" + kRoute) ==
+              "t.toml:2:12: backend.resolver: an IPv6 address must be in brackets, as "
+              "\"[::1]:5280\" (or \"\" for the system's resolver)");
+        CHECK(error_of("[backend]\nresolver = 53\n" + kRoute) ==
+              "t.toml:2:12: backend.resolver: must be a string");
     }
 
     TEST_CASE("log levels") {

@@ -141,6 +141,17 @@ TEST_SUITE("svc/telemetry") {
         CHECK(t.routes()[1].state() == "ok");
     }
 
+    TEST_CASE("a route's server as the status page shows it: host:port, or its SRV name") {
+        auto rs = routes();
+        rs[1].srv = true;
+        rs[1].tls = bosh::TlsMode::Direct;
+        rs[1].port = 5223;
+        const Telemetry t(rs, kT0);
+        CHECK(t.routes()[0].server() == "127.0.0.1:5222");
+        CHECK(t.routes()[1].server() ==
+              "SRV _xmpps-client._tcp.example.org, else xmpp.example.org:5223");
+    }
+
     TEST_CASE("a reload keeps the counts of the routes that stay") {
         Telemetry t(routes(), kT0);
         t.backend_connected("example.com", kT0);

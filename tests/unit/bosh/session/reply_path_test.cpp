@@ -83,14 +83,16 @@ struct Rig {
           replies(p.client_acks) {
         p.route = sc.route(domain);
         p.header.to = std::string(domain);
-        streams.add(std::make_unique<Stream>(p.stream_name, p.link, p.route, p.header, sc.ctx),
-                    sc.now());
+        streams.add(
+            std::make_unique<Stream>(p.stream_name, p.link, p.route, p.header, p.client, sc.ctx),
+            sc.now());
         sc.clear();
     }
 
     static SessionParams params(const std::function<void(SessionParams&)>& tweak) {
         SessionParams p;
         p.sid = "sid-1";
+        p.ip = "192.0.2.7";
         p.link = LinkId{1};
         p.creation_rid = 1000;
         p.wait = util::Seconds(60);
@@ -120,9 +122,9 @@ struct Rig {
     }
     // Adds a second stream, named |name|, on link |link|.
     Stream& add_stream(std::string name, std::uint64_t link) {
-        streams.add(
-            std::make_unique<Stream>(std::move(name), LinkId{link}, p.route, p.header, sc.ctx),
-            sc.now());
+        streams.add(std::make_unique<Stream>(std::move(name), LinkId{link}, p.route, p.header,
+                                             p.client, sc.ctx),
+                    sc.now());
         sc.clear();
         return *streams.by_link(LinkId{link});
     }
@@ -437,7 +439,8 @@ TEST_SUITE("bosh/session/reply_path") {
         note.report = *report;
         r.replies.answer_front(r.scope(), true, note);
         CHECK(r.body(3) == H + " report='1002' time='1500'/>");
-        CHECK(r.sc.capture.count("request.report sid=sid-1 rid=1003 report=1002") == 1);
+        CHECK(r.sc.capture.count("request.report sid=sid-1 ip=192.0.2.7 rid=1003 report=1002") ==
+              1);
         // Reported: the same ack does not report it again.
         CHECK_FALSE(r.replies.acks().report_for(a, r.window.cache(), r.sc.now()));
     }

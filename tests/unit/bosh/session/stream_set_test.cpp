@@ -31,7 +31,8 @@ std::unique_ptr<Stream> open_stream(SessionContext& sc, std::string name, std::u
     boshd::xmpp::HeaderParams header;
     header.to = "example.com";
     header.version = "1.0";
-    return std::make_unique<Stream>(std::move(name), LinkId{link}, sc.route(), header, sc.ctx);
+    return std::make_unique<Stream>(std::move(name), LinkId{link}, sc.route(), header,
+                                    util::Endpoint{}, sc.ctx);
 }
 
 // A stream that is connected and negotiated: bounces can go out on it.
@@ -308,7 +309,7 @@ TEST_SUITE("bosh/session/stream_set") {
         q.push(LinkId{2}, iq_get("y@example.com/r", "q1"));
         q.push(LinkId{1}, presence("z@example.com/r")); // C206-7-01: dropped silently
         q.push(LinkId{2}, message("there", "w@example.com/r", "m2"));
-        set.bounce(q, "sid-1", sc.ctx);
+        set.bounce(q, "sid-1", "192.0.2.1", sc.ctx);
         CHECK(trace(sc) == std::vector<std::string>{
                                "write 1 " + message_bounce("hi", "x@example.com/r", "m1"),
                                "write 2 " + iq_bounce("y@example.com/r", "q1"),
@@ -316,7 +317,7 @@ TEST_SUITE("bosh/session/stream_set") {
                            });
         CHECK(q.empty());
         CHECK(q.bytes() == 0);
-        CHECK(sc.capture.count("session.bounced sid=sid-1 stanzas=3 dropped=0") == 1);
+        CHECK(sc.capture.count("session.bounced sid=sid-1 ip=192.0.2.1 stanzas=3 dropped=0") == 1);
         CHECK(sc.lifetimes.links_released.empty()); // bouncing closes nothing
     }
 
@@ -330,7 +331,7 @@ TEST_SUITE("bosh/session/stream_set") {
         q.push(LinkId{2}, message("lost"));
         q.push(LinkId{7}, message("no such stream"));
         q.push(LinkId{1}, presence("z@example.com/r"));
-        set.bounce(q, "sid-1", sc.ctx);
+        set.bounce(q, "sid-1", "192.0.2.1", sc.ctx);
         CHECK(sc.actions.empty());
         CHECK(q.empty());                                // nothing is kept either
         CHECK(sc.capture.count("session.bounced") == 0); // nothing bounced, nothing dropped
@@ -348,9 +349,9 @@ TEST_SUITE("bosh/session/stream_set") {
         q.push(LinkId{1}, message("one", "x@example.com/r", "1"));
         q.push(LinkId{1}, message("two", "x@example.com/r", "2")); // over stream 1's half
         q.push(LinkId{2}, message("one", "x@example.com/r", "1")); // stream 2 has its own
-        set.bounce(q, "sid-1", sc.ctx);
+        set.bounce(q, "sid-1", "192.0.2.1", sc.ctx);
         CHECK(trace(sc) == std::vector<std::string>{"write 1 " + first, "write 2 " + first});
-        CHECK(sc.capture.count("session.bounced sid=sid-1 stanzas=2 dropped=1") == 1);
+        CHECK(sc.capture.count("session.bounced sid=sid-1 ip=192.0.2.1 stanzas=2 dropped=1") == 1);
         CHECK(q.empty());
     }
 
@@ -363,7 +364,7 @@ TEST_SUITE("bosh/session/stream_set") {
         sc.clear();
         ClientQueue q;
         q.push(LinkId{1}, message("hi", "x@example.com/r", "m1"));
-        set.close_all(q, "sid-1", sc.ctx);
+        set.close_all(q, "sid-1", "192.0.2.1", sc.ctx);
         CHECK(trace(sc) ==
               std::vector<std::string>{"write 1 " + message_bounce("hi", "x@example.com/r", "m1"),
                                        "write 1 " + kClose, "close 1", "close 2"});
@@ -371,7 +372,7 @@ TEST_SUITE("bosh/session/stream_set") {
         CHECK(q.empty());
         // Closed streams stay in the set until dropped; closing again does nothing.
         sc.clear();
-        set.close_all(q, "sid-1", sc.ctx);
+        set.close_all(q, "sid-1", "192.0.2.1", sc.ctx);
         CHECK(sc.actions.empty());
         CHECK(sc.lifetimes.links_released.empty());
     }
@@ -383,7 +384,7 @@ TEST_SUITE("bosh/session/stream_set") {
         sc.clear();
         ClientQueue q;
         q.push(LinkId{1}, message("hi"));
-        set.close_all(q, "sid-1", sc.ctx);
+        set.close_all(q, "sid-1", "192.0.2.1", sc.ctx);
         CHECK(trace(sc) == std::vector<std::string>{"close 1"});
         CHECK(sc.lifetimes.links_released == links({1}));
         CHECK(q.items().size() == 1); // left for the caller
