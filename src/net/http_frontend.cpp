@@ -62,7 +62,7 @@ std::string peer_of(evhttp_request* req) {
 }
 
 ConnectionLimits limits_of(const HttpConfig& config) {
-    return {config.max_connections, config.max_connections_per_ip, {}};
+    return {config.max_connections, config.max_connections_per_ip, config.trusted_proxies};
 }
 
 constexpr auto kRefusalLogPeriod = std::chrono::seconds(10);

@@ -105,10 +105,11 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                  "256",
                  {},
                  "Client connections open at once from one address (IPv4, or IPv6 in full); a "
-                 "new one over it is closed as soon as it is accepted. Reloadable.",
+                 "new one over it is closed as soon as it is accepted. The addresses of "
+                 "`trusted_proxies` are exempt (only `max_connections` applies to them). "
+                 "Reloadable.",
                  "A browser opens 6 per host name; 256 leaves room for many users behind one "
-                 "NAT while one address cannot take every connection. Behind a proxy every "
-                 "client has the proxy's address: raise it there."},
+                 "NAT while one address cannot take every connection."},
                 1, 1000000, put<kHttp, &HttpConfig::max_connections_per_ip>),
     integer_key("max_body_size",
                 {kInteger,

@@ -186,3 +186,23 @@ class DefaultLimitTest(BoshTestCase):
         line = b.wait_log("http.connection_refused")[0][1]
         self.assertEqual((line.get("limit"), line.get("max")), ("http.max_connections", "90"))
 
+
+class TrustedProxyTest(BoshTestCase):
+    """A trusted proxy (http.trusted_proxies) carries many clients: it is not
+    limited per address, only by http.max_connections."""
+    http = {"max_connections_per_ip": 2, "max_connections": 8,
+            "trusted_proxies": ["127.0.0.2/32"]}
+
+    def test_trusted_proxy_exempt_from_the_per_address_limit(self):
+        open_ = []
+        self.addCleanup(lambda: [c.close() for c in open_])
+        for _ in range(6):
+            c = served(self.boshd.port, "127.0.0.2")
+            self.assertIsNotNone(c, "the trusted proxy was limited per address")
+            open_.append(c)
+        open_.extend([served(self.boshd.port), served(self.boshd.port)])
+        self.assertTrue(all(open_))
+        # 8 open: the total still applies to the proxy.
+        self.assertIsNone(served(self.boshd.port, "127.0.0.2"))
+        self.assertEqual(self.boshd.wait_log("http.connection_refused")[0][1].get("limit"),
+                         "http.max_connections")

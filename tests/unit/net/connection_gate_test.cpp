@@ -81,6 +81,20 @@ TEST_CASE("new limits apply to new connections only") {
     CHECK(gate.admit(v4("192.0.2.1")));
 }
 
+TEST_CASE("trusted proxies are not limited per address, only in total") {
+    Refusals r;
+    ConnectionGate gate({3, 1, {boshd::util::Cidr::parse("127.0.0.0/8").value()}}, r.fn());
+    CHECK(gate.admit(v4("127.0.0.1")));
+    CHECK(gate.admit(v4("127.0.0.1")));
+    CHECK(gate.open_from(v4("127.0.0.1")) == 0);
+    CHECK(gate.admit(v4("192.0.2.1")));
+    CHECK_FALSE(gate.admit(v4("127.0.0.1"))); // the total
+    REQUIRE(r.seen.size() == 1);
+    CHECK(r.seen[0] == ConnectionGate::Refusal::Total);
+    gate.release(v4("127.0.0.1"));
+    CHECK(gate.open() == 2);
+}
+
 TEST_CASE("default max_connections: min(20000, (nofile - 64) * 2 / 3)") {
     rlimit saved{};
     REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
