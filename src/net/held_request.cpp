@@ -10,14 +10,14 @@
 
 namespace boshd::net {
 
-HeldRequest::HeldRequest(event_base* base, evhttp_request* req, bosh::RequestId id,
-                         util::TimePoint arrived, GoneFn on_gone)
-    : req_(req), evcon_(evhttp_request_get_connection(req)), id_(id), arrived_(arrived),
-      on_gone_(std::move(on_gone)) {
+HeldRequest::HeldRequest(event_base* base, ConnectionGate& gate, evhttp_request* req,
+                         bosh::RequestId id, util::TimePoint arrived, GoneFn on_gone)
+    : gate_(gate), req_(req), evcon_(evhttp_request_get_connection(req)), id_(id),
+      arrived_(arrived), on_gone_(std::move(on_gone)) {
     if (!evcon_) {
         return;
     }
-    evhttp_connection_set_closecb(evcon_, &HeldRequest::on_connection_close, this);
+    gate_.set_close_hook(evcon_, &HeldRequest::on_connection_close, this);
     const auto fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon_));
     if (fd < 0) {
         return;
@@ -46,7 +46,7 @@ HeldRequest::~HeldRequest() {
 void HeldRequest::disarm() {
     closed_watch_.reset();
     if (req_ && evcon_) {
-        evhttp_connection_set_closecb(evcon_, nullptr, nullptr);
+        gate_.set_close_hook(evcon_, nullptr, nullptr);
     }
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "bosh/ids.h"
+#include "net/connection_gate.h"
 #include "net/ev.h"
 #include "util/time.h"
 
@@ -34,8 +35,9 @@ public:
     // (a client FIN is otherwise not noticed while a request is held, because
     // evhttp stops reading: 2.1.12 http.c, evhttp_handle_request).
     // |arrived|: when the front end had read the request (for the metrics).
-    HeldRequest(event_base* base, evhttp_request* req, bosh::RequestId id, util::TimePoint arrived,
-                GoneFn on_gone);
+    // |gate| owns the connection's close callback (net/connection_gate.h).
+    HeldRequest(event_base* base, ConnectionGate& gate, evhttp_request* req, bosh::RequestId id,
+                util::TimePoint arrived, GoneFn on_gone);
     ~HeldRequest();
 
     HeldRequest(const HeldRequest&) = delete;
@@ -56,6 +58,7 @@ private:
     void disarm();
     void gone();
 
+    ConnectionGate& gate_;
     evhttp_request* req_;
     evhttp_connection* evcon_;
     bosh::RequestId id_;

@@ -17,6 +17,13 @@ struct HttpConfig {
     std::uint16_t listen_port =
         5280; // the conventional xmpp-bosh port (P124-04); 0 picks a free port (tests)
     std::string path = "/http-bind";
+    // HTTPS (net/tls_server.h): PEM files, both set or neither. Empty: plain HTTP.
+    std::string tls_cert;
+    std::string tls_key;
+    // Connections at once, in all (0: net::default_max_connections()) and
+    // from one client address (net/connection_gate.h).
+    std::size_t max_connections = 0;
+    std::size_t max_connections_per_ip = 256;
     std::size_t max_body_size = 64 * 1024;
     // The request line and the header block, each (net/http_framing.h).
     std::size_t max_header_size = 8 * 1024;
@@ -30,6 +37,9 @@ struct HttpConfig {
     // Idle keep-alive connections and slow request reads are closed after
     // this; it never cuts a held request (evhttp stops reading while holding).
     util::Seconds idle_timeout{60};
+    // A request head must be complete within this of its first byte, and a
+    // body within this of the end of its head (net/head_guard.h).
+    util::Seconds header_timeout{10};
     // Origins allowed by CORS; "*" allows any. Empty: no CORS headers at all.
     std::vector<std::string> cors_origins = {"*"};
     // Peers whose Forwarded / X-Forwarded-For headers name the client

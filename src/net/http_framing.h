@@ -8,13 +8,12 @@
 //   - more than kMaxHeaderLines header lines: 431
 //
 // The reply closes the connection, so that bytes after the refused request
-// are never read as another. What evhttp (libevent 2.1.12) refuses itself,
-// before any callback, so that boshd neither sees nor logs it: a header
-// block or request line over http.max_header_size (400, not 431 or 414,
-// connection closed), a Transfer-Encoding with a Content-Length (400,
-// closed), a malformed request line or Content-Length (400), and a method
-// token it does not know, lower-case ones included (501: 2.1 has no hook to
-// answer it otherwise; evhttp_set_ext_method_cmp comes with libevent 2.2).
+// are never read as another. What is decided before evhttp parses anything
+// is net/request_head.h's (414, 431 for the header block's size, 405 for an
+// unknown method, the head and body timeouts); what evhttp (libevent 2.1.12)
+// still refuses itself, before any callback, so that boshd neither sees nor
+// logs it: a Transfer-Encoding with a Content-Length (400, closed), a
+// malformed request line or Content-Length (400).
 #pragma once
 
 #include <cstddef>

@@ -8,10 +8,12 @@
 #include <cstring>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdexcept>
@@ -59,36 +61,218 @@ std::string peer_of(evhttp_request* req) {
     return std::string(host ? host : "-") + ":" + std::to_string(port);
 }
 
+ConnectionLimits limits_of(const HttpConfig& config) {
+    return {config.max_connections, config.max_connections_per_ip, config.trusted_proxies};
+}
+
+constexpr auto kRefusalLogPeriod = std::chrono::seconds(10);
+
 } // namespace
 
 HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
                            const util::Logger& log)
-    : base_(base), config_(config), handler_(handler), log_(log), http_(evhttp_new(base)),
+    : base_(base), config_(config), handler_(handler), log_(log),
+      gate_(
+          limits_of(config),
+          [this](ConnectionGate::Refusal why, const util::IpAddress& peer) {
+              log_refusal(why, peer);
+          },
+          [this](evhttp_connection* evcon) { guards_.erase(evcon); }),
+      http_(evhttp_new(base)),
       listener_(base, http_.get(),
                 [this](std::string_view reason, long pause_ms) {
                     log_.warning(
                         "http.accept_paused",
                         {{"reason", reason}, {"held", held_.size()}, {"pause_ms", pause_ms}});
                 }),
-      graveyard_(base) {
-    if (!http_) {
+      check_fresh_(evtimer_new(base, &HttpFrontend::on_fresh, this)), graveyard_(base) {
+    if (!http_ || !check_fresh_) {
         throw std::runtime_error("cannot create the HTTP server");
     }
     allow_every_method(http_.get());
+    // Every connection's bufferevent is made here, plain or TLS, so that
+    // admit_fresh() learns of every connection.
+    evhttp_set_bevcb(http_.get(), &HttpFrontend::new_bufferevent, this);
     apply_limits();
     evhttp_set_gencb(http_.get(), &HttpFrontend::on_request, this);
 }
 
 void HttpFrontend::reconfigure(const HttpConfig& config) {
     config_ = config;
+    gate_.set_limits(limits_of(config_));
     apply_limits();
+}
+
+void HttpFrontend::set_tls(std::shared_ptr<const TlsServerContext> tls) {
+    tls_ = std::move(tls);
+}
+
+// evhttp 2.1.12 accepts on its own and says nothing (evhttp_get_request is
+// not exported), but it asks new_bufferevent() for each connection it
+// accepts, before it sets the socket. So new_bufferevent() queues the
+// bufferevent and activates check_fresh_, which runs in the same pass of the
+// loop, after the accepting callback and before the next poll: before
+// anything is read from the new socket. An extra reference keeps each queued
+// bufferevent allocated; bufferevent_free() clears its callbacks, so a null
+// callback argument means evhttp already dropped the connection.
+void HttpFrontend::on_fresh(int, short, void* self) noexcept {
+    static_cast<HttpFrontend*>(self)->admit_fresh();
+}
+
+void HttpFrontend::admit_fresh() {
+    std::vector<Fresh> fresh;
+    fresh.swap(fresh_);
+    for (const Fresh& f : fresh) {
+        void* arg = nullptr;
+        bufferevent_getcb(f.bev, nullptr, nullptr, nullptr, &arg);
+        auto* evcon = static_cast<evhttp_connection*>(arg);
+        if (evcon) {
+            const auto peer = to_endpoint(evhttp_connection_get_addr(evcon));
+            if (f.usable && peer && gate_.admit(peer->address)) {
+                gate_.track(evcon, peer->address);
+                guard(evcon);
+            } else {
+                if (!f.usable) {
+                    log_.warning("http.accept_failed",
+                                 {{"ip", peer ? peer->address.to_string() : "-"},
+                                  {"reason", "out of memory for a TLS connection"}});
+                }
+                // Nothing of it was read; its socket closes here.
+                evhttp_connection_free(evcon);
+            }
+        }
+        bufferevent_decref(f.bev);
+    }
+}
+
+// Watches |evcon|'s request heads (net/head_guard.h); a connection that
+// cannot be watched is not served.
+void HttpFrontend::guard(evhttp_connection* evcon) {
+    try {
+        guards_[evcon] = std::make_unique<HeadGuard>(
+            base_, evcon, config_.max_header_size, config_.header_timeout,
+            [this](evhttp_connection* c, const HeadRefusal& r) { refuse_connection(c, r); });
+    } catch (const std::exception& e) {
+        guards_.erase(evcon);
+        log_.warning("http.accept_failed", {{"reason", e.what()}});
+        evhttp_connection_free(evcon);
+    }
+}
+
+// The answer is written here rather than through evhttp, which has no
+// request for these bytes. evhttp's callbacks are replaced first (it must not
+// see a write complete on a connection it thinks is reading); the
+// connection is freed once the answer is written, or on an error or the
+// write timeout evhttp set (http.idle_timeout), by these callbacks.
+void HttpFrontend::refuse_connection(evhttp_connection* evcon, const HeadRefusal& refusal) {
+    char* host = nullptr;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(evcon, &host, &port);
+    // No header of it is read: the client is the peer, a proxy's address
+    // for a proxied client (README: The client address behind a proxy).
+    log_.notice("http.refused",
+                {{"ip", host ? host : "-"},
+                 {"peer", std::string(host ? host : "-") + ":" + std::to_string(port)},
+                 {"status", refusal.status},
+                 {"reason", refusal.why}});
+    const std::string body = std::string(refusal.why) + "\n";
+    std::string reply = "HTTP/1.1 " + std::to_string(refusal.status) + " " +
+                        std::string(refusal.reason) +
+                        "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\nConnection: close\r\n";
+    if (refusal.status == 405) {
+        reply += "Allow: POST, GET, HEAD, OPTIONS\r\n";
+    }
+    reply += "\r\n" + body;
+    bufferevent* bev = evhttp_connection_get_bufferevent(evcon);
+    bufferevent_setcb(bev, nullptr, &HttpFrontend::on_refusal_written,
+                      &HttpFrontend::on_refusal_error, evcon);
+    bufferevent_disable(bev, EV_READ);
+    bufferevent_enable(bev, EV_WRITE);
+    if (bufferevent_write(bev, reply.data(), reply.size()) != 0) {
+        evhttp_connection_free(evcon);
+    }
+}
+
+void HttpFrontend::on_refusal_written(bufferevent* bev, void* evcon) noexcept {
+    if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+        evhttp_connection_free(static_cast<evhttp_connection*>(evcon)); // the gate counts it out
+    }
+}
+
+void HttpFrontend::on_refusal_error(bufferevent*, short, void* evcon) noexcept {
+    evhttp_connection_free(static_cast<evhttp_connection*>(evcon));
+}
+
+// One line for the first refusal, then at most one per kRefusalLogPeriod
+// with the count since the last: a flood must not flood the log.
+void HttpFrontend::log_refusal(ConnectionGate::Refusal why, const util::IpAddress& peer) {
+    ++refused_;
+    const auto now = monotonic_now();
+    if (refused_logged_ && now - *refused_logged_ < kRefusalLogPeriod) {
+        return;
+    }
+    refused_logged_ = now;
+    const bool total = why == ConnectionGate::Refusal::Total;
+    log_.warning("http.connection_refused",
+                 {{"ip", peer.to_string()},
+                  {"limit", total ? "http.max_connections" : "http.max_connections_per_ip"},
+                  {"max", total ? gate_.max_connections() : gate_.max_per_ip()},
+                  {"open", total ? gate_.open() : gate_.open_from(peer)},
+                  {"refused", refused_}});
+    refused_ = 0;
+}
+
+// A connection's bufferevent, plain or TLS, or null when libevent or
+// OpenSSL is out of memory. evhttp sets the socket on it (bufferevent_setfd)
+// and frees it, closing the socket and the SSL, with the connection.
+bufferevent* HttpFrontend::new_bufferevent(event_base* base, void* arg) noexcept {
+    auto* self = static_cast<HttpFrontend*>(arg);
+    bool usable = true;
+    bufferevent* bev = self->make_bufferevent(base);
+    if (!bev) {
+        // Returning null would make evhttp read the connection as plain
+        // HTTP, on an HTTPS port too: give it a plain bufferevent that
+        // admit_fresh() closes before anything is read.
+        usable = false;
+        bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+        if (!bev) {
+            return nullptr; // libevent can allocate nothing: nor can evhttp
+        }
+    }
+    bufferevent_incref(bev);
+    self->fresh_.push_back(Fresh{bev, usable});
+    event_active(self->check_fresh_.get(), EV_TIMEOUT, 1);
+    return bev;
+}
+
+bufferevent* HttpFrontend::make_bufferevent(event_base* base) {
+    if (!tls_) {
+        return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE); // as evhttp's own
+    }
+    if (SslPtr ssl = tls_->new_ssl()) {
+        // libevent owns the SSL from here, even when it fails (it frees it).
+        bufferevent* bev = bufferevent_openssl_socket_new(
+            base, -1, ssl.release(), BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+        if (bev) {
+            // Browsers and most clients close without TLS's close_notify:
+            // read that as the end of the connection, as plain HTTP would,
+            // rather than as an error.
+            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+            return bev;
+        }
+    }
+    return nullptr;
 }
 
 void HttpFrontend::apply_limits() {
     evhttp_set_max_body_size(http_.get(),
                              static_cast<ev_ssize_t>(config_.max_body_size) * kTransportBodyFactor);
-    // A request line or header block over it gets evhttp's 413 and a close.
-    evhttp_set_max_headers_size(http_.get(), static_cast<ev_ssize_t>(config_.max_header_size));
+    // Only a backstop: net/head_guard.h refuses a request line over 8 KiB
+    // (414) and a header block over max_header_size (431) before evhttp
+    // reads them.
+    evhttp_set_max_headers_size(http_.get(),
+                                static_cast<ev_ssize_t>(config_.max_header_size + kMaxRequestLine));
     // Reading a request and idle keep-alive connections; never a held request,
     // since evhttp does not read while we hold one.
     evhttp_set_timeout(http_.get(), static_cast<int>(config_.idle_timeout.count()));
@@ -98,6 +282,9 @@ HttpFrontend::~HttpFrontend() {
     graveyard_.clear();
     held_.clear();
     http_.reset(); // frees connections, and with them any request still queued
+    for (const Fresh& f : fresh_) {
+        bufferevent_decref(f.bev);
+    }
 }
 
 std::uint16_t HttpFrontend::serve(int fd) {
@@ -224,7 +411,7 @@ bosh::RequestId HttpFrontend::hold(evhttp_request* req, bool unusable) {
     const bosh::RequestId id{next_request_++};
     set_nodelay(req);
     held_.emplace(id,
-                  std::make_unique<HeldRequest>(base_, req, id, arrival_,
+                  std::make_unique<HeldRequest>(base_, gate_, req, id, arrival_,
                                                 [this](bosh::RequestId gone) { on_gone(gone); }));
     if (unusable) {
         uncoded_.insert(id);

@@ -9,11 +9,14 @@
 #include "bosh/ids.h"
 #include "bosh/reply.h"
 #include "net/client_address.h"
+#include "net/connection_gate.h"
 #include "net/deferred_delete.h"
 #include "net/ev.h"
+#include "net/head_guard.h"
 #include "net/held_request.h"
 #include "net/http_config.h"
 #include "net/http_listener.h"
+#include "net/tls_server.h"
 #include "util/ip_address.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -84,6 +87,9 @@ public:
     // path, body limits, codings, CORS, idle timeout. The listen address is
     // not read here: the caller serves a new socket for it.
     void reconfigure(const HttpConfig& config);
+    // HTTPS with |tls| for the connections accepted from now on; null: plain
+    // HTTP. Connections already accepted keep what they were accepted with.
+    void set_tls(std::shared_ptr<const TlsServerContext> tls);
 
     // Completes request |id| with |reply|, compressed when the request's
     // Accept-Encoding allows it (C124-5-07), except the answer to an unusable
@@ -91,9 +97,23 @@ public:
     void respond(bosh::RequestId id, const bosh::Reply& reply);
 
     std::size_t held() const { return held_.size(); }
+    const ConnectionGate& gate() const { return gate_; }
 
 private:
     void apply_limits();
+    // evhttp's bufferevent hook: the bufferevent of a connection being accepted.
+    static bufferevent* new_bufferevent(event_base* base, void* self) noexcept;
+    bufferevent* make_bufferevent(event_base* base);
+    // Connections evhttp accepted since the last admit_fresh(): the gate
+    // decides (net/connection_gate.h).
+    static void on_fresh(int, short, void* self) noexcept;
+    void admit_fresh();
+    void log_refusal(ConnectionGate::Refusal why, const util::IpAddress& peer);
+    // Answers |refusal| on |evcon| (net/request_head.h) and frees it.
+    void refuse_connection(evhttp_connection* evcon, const HeadRefusal& refusal);
+    void guard(evhttp_connection* evcon);
+    static void on_refusal_written(bufferevent* bev, void* evcon) noexcept;
+    static void on_refusal_error(bufferevent* bev, short what, void* evcon) noexcept;
     static void on_request(evhttp_request* req, void* self) noexcept;
     void handle(evhttp_request* req);
     // Who sent |req|: its peer, or the client a trusted proxy names.
@@ -122,8 +142,20 @@ private:
     HttpConfig config_;
     HttpHandler& handler_;
     const util::Logger& log_;
+    ConnectionGate gate_; // before http_: connections close into it
     EvHttpPtr http_;
+    std::shared_ptr<const TlsServerContext> tls_;
+    struct Fresh {
+        bufferevent* bev; // with a reference of ours
+        bool usable;      // false: no TLS could be set up, to be closed
+    };
+    std::vector<Fresh> fresh_;
+    std::unordered_map<evhttp_connection*, std::unique_ptr<HeadGuard>> guards_;
+    // Refusals since the last http.connection_refused line, and its time.
+    std::uint64_t refused_ = 0;
+    std::optional<util::TimePoint> refused_logged_;
     HttpListener listener_;
+    EventPtr check_fresh_;
     std::uint64_t next_request_ = 1;
     util::TimePoint arrival_{};   // of the request being handled (handle())
     util::Endpoint client_{};     // who sent it

@@ -22,4 +22,8 @@ int open_listener(const std::string& host, std::uint16_t port);
 // The local port of socket |fd| (0 when it has none).
 std::uint16_t local_port(int fd);
 
+// True when socket |fd| is bound to a loopback address (127.0.0.0/8, ::1,
+// or ::ffff:127.0.0.0/104), where only this machine can reach it.
+bool on_loopback(int fd);
+
 } // namespace boshd::net

@@ -122,6 +122,11 @@ Config parse_config(std::string_view text, std::string_view source) {
         }
         apply_table(config, *table, source, std::string(name) + '.', section->keys);
     }
+    if (config.http.tls_cert.empty() != config.http.tls_key.empty()) {
+        fail_at(source, root.source().begin,
+                config.http.tls_cert.empty() ? "http.tls_key" : "http.tls_cert",
+                "http.tls_cert and http.tls_key must be set together");
+    }
     if (!have_routes) {
         fail_at(source, root.source().begin, "route", "at least one [[route]] is required");
     }

@@ -75,6 +75,42 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                "URL path of the BOSH endpoint, matched verbatim.",
                "`/http-bind` is the path most clients and proxies assume."},
               values::path),
+    value_key("tls_cert",
+              {kString, R"("")", "path; set together with `tls_key`",
+               "PEM file of the HTTPS certificate, followed by its chain (intermediates). When "
+               "set, the listener speaks HTTPS only: TLS 1.2 and 1.3 with OpenSSL's default "
+               "ciphers, ALPN `http/1.1`. Re-read on reload (a file that cannot be used fails "
+               "the reload and the old certificate stays); `--check-config` loads it.",
+               "Empty: plain HTTP, for a listener behind a proxy that terminates HTTPS."},
+              values::http_tls_cert),
+    value_key("tls_key",
+              {kString, R"("")", "path; set together with `tls_cert`",
+               "PEM file of the private key of `tls_cert` (unencrypted). Re-read on reload.",
+               "Empty: plain HTTP."},
+              values::http_tls_key),
+    integer_key("max_connections",
+                {kInteger,
+                 "0",
+                 {},
+                 "Client connections open at once; a new one over it is closed as soon as it is "
+                 "accepted (`http.connection_refused`, at most one line per 10 s). 0: 20000, or "
+                 "`(open-files limit - 64) * 2 / 3` when that is lower (64 descriptors for boshd "
+                 "itself, a third of the rest for connections to XMPP servers). Reloadable; open "
+                 "connections are never closed for it.",
+                 "Bounds descriptors and memory whatever clients do, and leaves room for the "
+                 "connections to the XMPP servers."},
+                0, 1000000, put<kHttp, &HttpConfig::max_connections>),
+    integer_key("max_connections_per_ip",
+                {kInteger,
+                 "256",
+                 {},
+                 "Client connections open at once from one address (IPv4, or IPv6 in full); a "
+                 "new one over it is closed as soon as it is accepted. The addresses of "
+                 "`trusted_proxies` are exempt (only `max_connections` applies to them). "
+                 "Reloadable.",
+                 "A browser opens 6 per host name; 256 leaves room for many users behind one "
+                 "NAT while one address cannot take every connection."},
+                1, 1000000, put<kHttp, &HttpConfig::max_connections_per_ip>),
     integer_key("max_body_size",
                 {kInteger,
                  "65536",
@@ -86,11 +122,11 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                 {kInteger,
                  "8192",
                  {},
-                 "Longest request line, and largest header block, in bytes; beyond it the "
-                 "request gets 400 and its connection is closed. A request with more than 100 "
-                 "header lines gets 431, one with two `Content-Length` headers or any "
-                 "`Transfer-Encoding` gets 400, each with the connection closed, so that "
-                 "nothing after it is read as another request.",
+                 "Largest header block, in bytes; beyond it the request gets 431 and its "
+                 "connection is closed. A request line over 8 KiB gets 414, one with more "
+                 "than 100 header lines 431, one with two `Content-Length` headers or any "
+                 "`Transfer-Encoding` 400, an unknown method 405, each with the connection "
+                 "closed, so that nothing after it is read as another request.",
                  "8 KiB is what nginx and most servers allow; BOSH requests carry a handful of "
                  "short headers."},
                 1024, 65536, put<kHttp, &HttpConfig::max_header_size>),
@@ -103,6 +139,18 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
          "request.",
          "60 s frees the sockets of vanished clients."},
         1, 3600, put<kHttp, &HttpConfig::idle_timeout>),
+    integer_key("header_timeout",
+                {kInteger,
+                 "10",
+                 {},
+                 "Seconds a request's head (request line and headers) may take from its first "
+                 "byte, and its body from the end of the head; a client slower than that gets "
+                 "408 and its connection is closed, however it trickles its bytes. Reloadable, "
+                 "for new connections.",
+                 "BOSH requests are a few hundred bytes; 10 s is ample on a slow mobile link "
+                 "and cuts off slow-header (slowloris) attacks, which the idle timeout cannot: "
+                 "it restarts with every byte."},
+                1, 3600, put<kHttp, &HttpConfig::header_timeout>),
     integer_key(
         "compress_min_size",
         {kInteger,

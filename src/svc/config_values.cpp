@@ -170,6 +170,14 @@ void tls_server_name(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
     r.tls_server_name = util::ascii::to_lower(name);
 }
 
+void http_tls_cert(Config& c, const toml::node& node, const Ctx& ctx) {
+    c.http.tls_cert = require_string(node, ctx);
+}
+
+void http_tls_key(Config& c, const toml::node& node, const Ctx& ctx) {
+    c.http.tls_key = require_string(node, ctx);
+}
+
 void tls_ca_file(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
     r.tls_ca_file = require_string(node, ctx);
 }

@@ -26,6 +26,8 @@ template <auto Field> void put_route_bool(bosh::Route& r, const toml::node& n, c
 // [http]
 void listen(Config& c, const toml::node& node, const Ctx& ctx);
 void path(Config& c, const toml::node& node, const Ctx& ctx);
+void http_tls_cert(Config& c, const toml::node& node, const Ctx& ctx);
+void http_tls_key(Config& c, const toml::node& node, const Ctx& ctx);
 void cors_origins(Config& c, const toml::node& node, const Ctx& ctx);
 void trusted_proxies(Config& c, const toml::node& node, const Ctx& ctx);
 // [backend]

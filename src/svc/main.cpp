@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
         // Every file the configuration names is opened, as a start would.
         try {
             boshd::svc::Server::load_tls(config);
+            boshd::svc::Server::load_https(config);
         } catch (const boshd::net::TlsFileError& e) {
             std::fprintf(stderr, "boshd: %s: %s\n", opts.config.c_str(), e.what());
             return EX_CONFIG;

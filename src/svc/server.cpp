@@ -77,6 +77,7 @@ Server::Server(Config config, std::string config_path, util::Logger& log, util::
     tls_ = load_tls(config_);
     warn_unverified();
     http_ = std::make_unique<net::HttpFrontend>(base_.get(), config_.http, *this, log);
+    http_->set_tls(load_https(config_));
     timer_.reset(event_new(base_.get(), -1, 0, &Server::on_timer, this));
     grace_timer_.reset(evtimer_new(base_.get(), &Server::on_grace_over, this));
     for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
@@ -104,10 +105,30 @@ Server::TlsContexts Server::load_tls(const Config& config) {
     return contexts;
 }
 
+std::shared_ptr<const net::TlsServerContext> Server::load_https(const Config& config) {
+    if (config.http.tls_cert.empty()) {
+        return nullptr;
+    }
+    return std::make_shared<const net::TlsServerContext>(config.http.tls_cert, config.http.tls_key);
+}
+
+// Plain HTTP where other machines can reach it: credentials cross the
+// network in the clear unless a proxy on this machine terminates HTTPS
+// (README: HTTPS).
+void Server::warn_plaintext(int fd, const Config& config) const {
+    if (config.http.tls_cert.empty() && !net::on_loopback(fd)) {
+        log_.warning("http.plaintext",
+                     {{"address", config.http.listen_host},
+                      {"reason", "plain HTTP on a non-loopback address; set http.tls_cert and "
+                                 "http.tls_key, or listen on loopback behind a proxy"}});
+    }
+}
+
 std::uint16_t Server::listen(std::optional<int> passed) {
     listener_passed_ = passed.has_value();
     const int fd =
         passed ? *passed : net::open_listener(config_.http.listen_host, config_.http.listen_port);
+    warn_plaintext(fd, config_);
     return http_->serve(fd);
 }
 

@@ -10,6 +10,7 @@
 #include "net/ev.h"
 #include "net/http_frontend.h"
 #include "net/tls_client.h"
+#include "net/tls_server.h"
 #include "svc/admin.h"
 #include "svc/config.h"
 #include "svc/systemd.h"
@@ -44,6 +45,10 @@ public:
     // the configuration names (net::TlsFileError).
     using TlsContexts = std::map<std::string, std::shared_ptr<const net::TlsClientContext>>;
     static TlsContexts load_tls(const Config& config);
+    // The HTTPS context of [http] tls_cert and tls_key; null when they are
+    // not set. Throws net::TlsFileError, for a start, a reload and
+    // --check-config alike.
+    static std::shared_ptr<const net::TlsServerContext> load_https(const Config& config);
 
     // Serves |passed| (a listening socket systemd handed over) or else binds
     // [http] listen; returns the port. Throws net::ListenError on failure.
@@ -90,6 +95,7 @@ private:
     static bosh::Limits engine_limits(const Config& config);
     static bosh::RouteTable route_table(const Config& config);
     // Logs each TLS route that does not verify its server.
+    void warn_plaintext(int listen_fd, const Config& config) const;
     void warn_unverified() const;
     // SIGHUP: re-reads the file. Everything is parsed, checked and opened
     // (TLS files, a moved listener) before anything changes; a failure

@@ -31,12 +31,14 @@ void Server::reload() {
     log_.notice("config.reload", {{"config", config_path_}});
     Config next;
     TlsContexts tls;
+    std::shared_ptr<const net::TlsServerContext> https;
     std::shared_ptr<net::DnsResolver> dns;
     int listen_fd = -1;
     std::optional<int> admin_fd; // a new admin listener, bound
     try {
         next = load_config(config_path_);
         tls = load_tls(next);
+        https = load_https(next);
         // Always a new one: backend.resolver may have changed, and with the
         // system's the operator may have edited /etc/resolv.conf, which
         // c-ares reads once. Its cache starts empty.
@@ -69,6 +71,7 @@ void Server::reload() {
     // then the reload stops here, and what moved is recorded as moved.
     try {
         if (listen_fd >= 0) {
+            warn_plaintext(listen_fd, next);
             const auto port = http_->serve(std::exchange(listen_fd, -1));
             config_.http.listen_host = next.http.listen_host;
             config_.http.listen_port = next.http.listen_port;
@@ -96,6 +99,8 @@ void Server::reload() {
     telemetry_.set_routes(config_.routes);
     warn_unverified();
     http_->reconfigure(config_.http);
+    // New connections get the new certificate; live ones keep theirs.
+    http_->set_tls(std::move(https));
     engine_.reconfigure(engine_limits(config_), route_table(config_));
     log_.set_level(config_.log.level);
     log_.notice("config.reloaded", {{"routes", config_.routes.size()},

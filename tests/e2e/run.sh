@@ -13,6 +13,13 @@
 #            ejabberd-starttls  ejabberd requiring STARTTLS (starttls_required),
 #                               verified as above
 #            ejabberd-fail2ban  ejabberd-starttls with mod_fail2ban on
+#            prosody-https      prosody-plain with boshd serving HTTPS itself
+#                               ([http] tls_cert, tls_key) with a certificate
+#                               of a test CA made for the run; Node trusts
+#                               it through NODE_EXTRA_CA_CERTS, bosh-client
+#                               through --ca-file (Converse.js's Chromium
+#                               would need the CA in an NSS database: not
+#                               run there)
 #   clients  strophe     Strophe.js in Node (chat.mjs)
 #            stanza      StanzaJS in Node (stanza-chat.mjs), boshd defaults
 #            converse    Converse.js in headless Chromium (converse-chat.mjs)
@@ -103,11 +110,24 @@ wanted() {
     return 1
 }
 
-# setup NAME SERVER "SERVER OPTIONS" ROUTE_TOML: starts the server (through
-# scripts/SERVER) and boshd routing "localhost" to it, runs every client, and
-# stops both. @DIR@ in ROUTE_TOML is the server's run directory.
+# make_https DIR: a test CA and a certificate for 127.0.0.1 it signs, in DIR
+# (ca.pem, server.pem with the chain, server.key).
+make_https() {
+    PYTHONPATH="$REPO_ROOT/scripts/lib" python3 - "$1" <<'PY'
+import sys
+from boshclient.testca import TestCa
+ca = TestCa(sys.argv[1])
+cert, key = ca.issue("server", "localhost", chain=True)
+PY
+}
+
+# setup NAME SERVER "SERVER OPTIONS" ROUTE_TOML [https]: starts the server
+# (through scripts/SERVER) and boshd routing "localhost" to it, runs every
+# client, and stops both. @DIR@ in ROUTE_TOML is the server's run directory.
+# With "https", boshd serves HTTPS with a test CA's certificate (make_https)
+# and the clients that can be told to trust that CA run.
 setup() {
-    local name=$1 server=$2 server_opts=$3 route=$4
+    local name=$1 server=$2 server_opts=$3 route=$4 scheme=${5:-http}
     wanted "$name" || return 0
     local dir="$work/$name" config="$work/boshd-$name.toml"
     echo "# set-up $name"
@@ -122,10 +142,25 @@ setup() {
     echo "# $ready"
     local c2s_port
     c2s_port=$(sed -n 's/.*c2s=127\.0\.0\.1:\([0-9]*\).*/\1/p' <<<"$ready")
+    local https_toml="" ca=""
+    if [[ $scheme == https ]]; then
+        mkdir -p "$work/$name-ca"
+        if ! make_https "$work/$name-ca"; then
+            echo "not ok - $name: making the test CA failed"
+            failed=$((failed + 1))
+            "${server_stop[@]}" >/dev/null 2>&1
+            server_stop=()
+            return
+        fi
+        ca="$work/$name-ca/ca.pem"
+        https_toml="tls_cert = \"$work/$name-ca/server.pem\"
+tls_key = \"$work/$name-ca/server.key\""
+    fi
     cat >"$config" <<TOML
 [http]
 listen = "127.0.0.1:0"
 path = "/http-bind"
+$https_toml
 
 [[route]]
 domain = "localhost"
@@ -134,21 +169,24 @@ port = $c2s_port
 ${route//@DIR@/$dir}
 TOML
     if start_boshd "$config"; then
-        local url="http://127.0.0.1:$boshd_port/http-bind" before=$failed
+        local url="$scheme://127.0.0.1:$boshd_port/http-bind" before=$failed
+        # HTTPS: Node trusts the test CA through NODE_EXTRA_CA_CERTS.
+        local trust=()
+        [[ -n $ca ]] && trust=(env "NODE_EXTRA_CA_CERTS=$ca")
         # --expect-features: what browser clients such as Converse.js expect
         # of the server (blocking, carbons, ping, stream management).
-        pair "$name" strophe node "$HERE/chat.mjs" --url "$url" --domain localhost \
+        pair "$name" strophe "${trust[@]}" node "$HERE/chat.mjs" --url "$url" --domain localhost \
             --messages 50 --timeout 60 \
             --expect-features urn:xmpp:blocking,urn:xmpp:carbons:2,urn:xmpp:ping,urn:xmpp:sm:3
         # StanzaJS on boshd's defaults (session.max_hold = 1): each message
         # must arrive within 5 s, far below `wait`.
-        pair "$name" stanza node "$HERE/stanza-chat.mjs" --url "$url" \
+        pair "$name" stanza "${trust[@]}" node "$HERE/stanza-chat.mjs" --url "$url" \
             --domain localhost --messages 20 --max-latency 5 --timeout 60
-        pair "$name" converse node "$HERE/converse-chat.mjs" --url "$url" \
+        [[ -z $ca ]] && pair "$name" converse node "$HERE/converse-chat.mjs" --url "$url" \
             --domain localhost --messages 20 --timeout 60
         # The operator's check, as the README shows it.
         pair "$name" bosh-client "$REPO_ROOT/scripts/bosh-client" live --url "$url" \
-            --domain localhost --user alice --password alice-pw
+            --domain localhost --user alice --password alice-pw ${ca:+--ca-file "$ca"}
         if ((failed > before)); then
             echo "# boshd log ($name):"
             sed 's/^/#   /' "$config.log" | tail -40
@@ -194,6 +232,7 @@ setup prosody-starttls prosody "--tls-required" "$STARTTLS_ROUTE"
 setup ejabberd-plain ejabberd "" 'tls = "none"'
 setup ejabberd-starttls ejabberd "--tls-required" "$STARTTLS_ROUTE"
 setup ejabberd-fail2ban ejabberd "--tls-required --fail2ban" "$STARTTLS_ROUTE"
+setup prosody-https prosody "" 'tls = "none"' https
 
 print_matrix
 echo "$passed passed, $failed failed"

@@ -56,8 +56,9 @@ def children(elem):
 class BoshSession:
     """A client session: builds bodies, tracks rid and sid, opens connections."""
 
-    def __init__(self, port, to="example.com", path=PATH, timeout=5.0):
+    def __init__(self, port, to="example.com", path=PATH, timeout=5.0, ssl_context=None):
         self.port = port
+        self.ssl_context = ssl_context  # HTTPS when set (boshclient.testca)
         self.to = to
         self.path = path
         self.timeout = timeout
@@ -67,7 +68,7 @@ class BoshSession:
         self.creation = None       # creation response
 
     def conn(self):
-        c = HttpClient(self.port, timeout=self.timeout)
+        c = HttpClient(self.port, timeout=self.timeout, ssl_context=self.ssl_context)
         self.conns.append(c)
         return c
 

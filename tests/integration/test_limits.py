@@ -100,7 +100,10 @@ class DescriptorExhaustionTest(BoshTestCase):
     says so, and recovers once descriptors are free (no busy loop)."""
 
     def test_accept_pauses_when_out_of_descriptors_and_recovers(self):
-        b = Boshd(make_config(self.routes(), log_level="notice"), BOSHD, max_files=40).start()
+        # http.max_connections above the descriptors, so that accept() itself
+        # fails (its default would stay below them: test_connections.py).
+        b = Boshd(make_config(self.routes(), log_level="notice", http={"max_connections": 1000}),
+                  BOSHD, max_files=40).start()
         socks = []
         try:
             for _ in range(45):  # more connections than descriptors left

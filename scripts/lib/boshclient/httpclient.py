@@ -72,9 +72,12 @@ class Response:
 class HttpClient:
     """One TCP connection to boshd."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT, source=None):
+    def __init__(self, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT, source=None,
+                 ssl_context=None, server_hostname="localhost"):
         """|source|: the local address to connect from (e.g. "127.0.0.2":
-        Linux routes all of 127/8 on lo), to appear as another client."""
+        Linux routes all of 127/8 on lo), to appear as another client.
+        |ssl_context|: speak HTTPS, checking the certificate for
+        |server_hostname|; the handshake is done here (ssl.SSLError when it fails)."""
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -82,6 +85,12 @@ class HttpClient:
             (host, port), timeout=timeout,
             source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if ssl_context is not None:
+            try:
+                self.sock = ssl_context.wrap_socket(self.sock, server_hostname=server_hostname)
+            except BaseException:
+                self.sock.close()
+                raise
         self.buf = b""
         self.eof = False
         self.sent_at = []           # send times, for Response.elapsed
@@ -127,12 +136,19 @@ class HttpClient:
         return self.request("POST", path, body, hdrs, version, timeout)
 
     # ---- receiving
+    def _readable(self, timeout):
+        # A TLS socket may hold decrypted bytes that select() cannot see.
+        pending = getattr(self.sock, "pending", None)
+        if pending is not None and pending() > 0:
+            return True
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        return bool(r)
+
     def _fill(self, deadline, what):
         left = deadline - time.monotonic()
         if left <= 0:
             raise NoResponse("no %s within the timeout; got so far %r" % (what, self.buf[:500]))
-        r, _, _ = select.select([self.sock], [], [], left)
-        if not r:
+        if not self._readable(left):
             raise NoResponse("no %s within the timeout; got so far %r" % (what, self.buf[:500]))
         try:
             chunk = self.sock.recv(65536)
@@ -206,8 +222,7 @@ class HttpClient:
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
-            r, _, _ = select.select([self.sock], [], [], left)
-            if not r:
+            if not self._readable(left):
                 return False
             try:
                 chunk = self.sock.recv(65536)
@@ -225,8 +240,7 @@ class HttpClient:
         """True if bytes are buffered or arrive within |timeout| (non-consuming)."""
         if self.buf:
             return True
-        r, _, _ = select.select([self.sock], [], [], timeout)
-        if not r:
+        if not self._readable(timeout):
             return False
         chunk = self.sock.recv(65536)
         if not chunk:

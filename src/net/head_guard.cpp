@@ -1,0 +1,108 @@
+#include "net/head_guard.h"
+
+#include "net/clock.h"
+
+#include <array>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <stdexcept>
+
+namespace boshd::net {
+
+namespace {
+
+constexpr HeadRefusal kTimedOut{408, "Request Timeout",
+                                "request head or body not complete within http.header_timeout"};
+
+} // namespace
+
+HeadGuard::HeadGuard(event_base* base, evhttp_connection* evcon, std::size_t max_header_size,
+                     util::Seconds timeout, OnRefused on_refused)
+    : evcon_(evcon), input_(bufferevent_get_input(evhttp_connection_get_bufferevent(evcon))),
+      scanner_(max_header_size), timeout_(timeout), on_refused_(std::move(on_refused)),
+      timer_(evtimer_new(base, &HeadGuard::on_timer, this)) {
+    if (!timer_) {
+        throw std::runtime_error("cannot create a connection timer");
+    }
+    entry_ = evbuffer_add_cb(input_, &HeadGuard::on_input, this);
+    if (!entry_) {
+        throw std::runtime_error("cannot watch a connection's input");
+    }
+}
+
+HeadGuard::~HeadGuard() {
+    evbuffer_remove_cb_entry(input_, entry_);
+}
+
+// Called on every change of the input buffer: bytes read from the socket
+// (or decrypted) are added at its end; evhttp's parsing removes them from
+// its start, which is nothing to scan.
+void HeadGuard::on_input(evbuffer* buf, const evbuffer_cb_info* info, void* arg) noexcept {
+    auto* self = static_cast<HeadGuard*>(arg);
+    if (info->n_added == 0 || self->refusal_) {
+        return;
+    }
+    const auto before = self->scanner_.phase();
+    const auto started = self->scanner_.started();
+    evbuffer_ptr pos;
+    evbuffer_ptr_set(buf, &pos, evbuffer_get_length(buf) - info->n_added, EVBUFFER_PTR_SET);
+    std::array<char, 4096> chunk{};
+    std::size_t left = info->n_added;
+    while (left > 0) {
+        const auto n = evbuffer_copyout_from(buf, &pos, chunk.data(), std::min(left, chunk.size()));
+        if (n <= 0) {
+            break;
+        }
+        evbuffer_ptr_set(buf, &pos, static_cast<std::size_t>(n), EVBUFFER_PTR_ADD);
+        left -= static_cast<std::size_t>(n);
+        if (const auto refusal = self->scanner_.feed({chunk.data(), static_cast<std::size_t>(n)})) {
+            return self->refuse(*refusal);
+        }
+    }
+    self->scanned(before, started);
+}
+
+// The clock runs from a head's first byte, and again from its body's.
+void HeadGuard::scanned(RequestHeadScanner::Phase before, std::uint64_t started_before) {
+    const auto phase = scanner_.phase();
+    if (phase == RequestHeadScanner::Phase::Idle) {
+        evtimer_del(timer_.get());
+    } else if (phase != before || scanner_.started() != started_before) {
+        const timeval tv = to_timeval(timeout_);
+        evtimer_add(timer_.get(), &tv);
+    }
+}
+
+void HeadGuard::refuse(const HeadRefusal& refusal) {
+    refusal_ = refusal;
+    // Inside the read, before evhttp's read callback, which libevent runs
+    // next whether reading is enabled or not (bufferevent_trigger_nolock_,
+    // 2.1.12), unless there is none: evhttp's callbacks go, so that it never
+    // parses these bytes nor answers them itself.
+    bufferevent* bev = evhttp_connection_get_bufferevent(evcon_);
+    bufferevent_setcb(bev, nullptr, nullptr, nullptr, nullptr);
+    bufferevent_disable(bev, EV_READ);
+    evtimer_del(timer_.get());
+    event_active(timer_.get(), EV_TIMEOUT, 1);
+}
+
+void HeadGuard::on_timer(int, short, void* arg) noexcept {
+    auto* self = static_cast<HeadGuard*>(arg);
+    if (!self->refusal_ &&
+        !(bufferevent_get_enabled(evhttp_connection_get_bufferevent(self->evcon_)) & EV_READ)) {
+        // evhttp is not reading: it holds or answers an earlier request on
+        // this connection, and the rest of this one waits in the socket
+        // (pipelining, C124-18-01). The client is not the slow one: wait.
+        const timeval tv = to_timeval(self->timeout_);
+        evtimer_add(self->timer_.get(), &tv);
+        return;
+    }
+    const HeadRefusal refusal = self->refusal_.value_or(kTimedOut);
+    self->refusal_ = refusal;
+    // Frees the connection, and with it this guard: nothing after this line.
+    self->on_refused_(self->evcon_, refusal);
+}
+
+} // namespace boshd::net
