@@ -105,3 +105,26 @@ stop_pid() {
     fi
     ! pid_alive "$pid"
 }
+
+# run_tagged NAME COMMAND...: runs a test client that prints its own
+# "ok - " / "not ok - " lines and a last "N passed, N failed" line. Prints its
+# lines tagged "NAME: ", without the summary, and adds its counts to the
+# caller's $passed and $failed (no summary counts as one failure). Sets
+# $tagged_passed and $tagged_failed to the client's own counts; returns 0 when
+# it failed nothing.
+run_tagged() {
+    local name=$1 out p f
+    shift
+    out=$("$@" 2>&1)
+    sed "s|^\(not \)\{0,1\}ok - |&$name: |" <<<"$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+    read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<<"$out" | tail -1)
+    if [[ -z ${p:-} ]]; then
+        echo "not ok - $name: gave no summary"
+        p=0 f=1
+    fi
+    # shellcheck disable=SC2034  # read by the caller
+    tagged_passed=$p tagged_failed=$f
+    passed=$((passed + p))
+    failed=$((failed + f))
+    ((f == 0))
+}

@@ -175,6 +175,7 @@ void HttpFrontend::refuse_connection(evhttp_connection* evcon, const HeadRefusal
                  {"peer", std::string(host ? host : "-") + ":" + std::to_string(port)},
                  {"status", refusal.status},
                  {"reason", refusal.why}});
+    handler_.on_head_refused(refusal.status);
     const std::string body = std::string(refusal.why) + "\n";
     std::string reply = "HTTP/1.1 " + std::to_string(refusal.status) + " " +
                         std::string(refusal.reason) +
@@ -207,6 +208,7 @@ void HttpFrontend::on_refusal_error(bufferevent*, short, void* evcon) noexcept {
 // One line for the first refusal, then at most one per kRefusalLogPeriod
 // with the count since the last: a flood must not flood the log.
 void HttpFrontend::log_refusal(ConnectionGate::Refusal why, const util::IpAddress& peer) {
+    handler_.on_connection_refused(why);
     ++refused_;
     const auto now = monotonic_now();
     if (refused_logged_ && now - *refused_logged_ < kRefusalLogPeriod) {

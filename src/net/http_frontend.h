@@ -64,6 +64,13 @@ public:
     // when the reply was given while the request's own arrival was being
     // handled, true when it came later (a held or parked request).
     virtual void on_response_sent(int status, std::chrono::microseconds elapsed, bool held) = 0;
+    // A connection was closed at accept, over http.max_connections
+    // (ConnectionGate::Refusal::Total) or http.max_connections_per_ip.
+    virtual void on_connection_refused(ConnectionGate::Refusal why) = 0;
+    // The request-head checker answered |status| itself (405, 408, 414,
+    // 431: net/request_head.h) and closed the connection; evhttp never saw
+    // the request.
+    virtual void on_head_refused(int status) = 0;
 };
 
 class HttpFrontend {
@@ -97,6 +104,8 @@ public:
     void respond(bosh::RequestId id, const bosh::Reply& reply);
 
     std::size_t held() const { return held_.size(); }
+    // Client connections open now (counted by the connection gate).
+    std::size_t connections() const { return gate_.open(); }
     const ConnectionGate& gate() const { return gate_; }
 
 private:

@@ -78,6 +78,8 @@ private:
     void on_request_gone(bosh::RequestId id) override;
     void on_http_request() override;
     void on_response_sent(int status, std::chrono::microseconds elapsed, bool held) override;
+    void on_connection_refused(net::ConnectionGate::Refusal why) override;
+    void on_head_refused(int status) override;
     // net::BackendHandler
     void on_backend_connected(bosh::LinkId link) override;
     void on_backend_tls_ready(bosh::LinkId link) override;

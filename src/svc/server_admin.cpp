@@ -15,6 +15,16 @@ void Server::on_response_sent(int status, std::chrono::microseconds elapsed, boo
     telemetry_.http().on_response(status, elapsed, held);
 }
 
+void Server::on_connection_refused(net::ConnectionGate::Refusal why) {
+    auto& http = telemetry_.http();
+    ++(why == net::ConnectionGate::Refusal::Total ? http.refused_max_connections
+                                                  : http.refused_max_connections_per_ip);
+}
+
+void Server::on_head_refused(int status) {
+    ++telemetry_.http().heads_refused[status];
+}
+
 std::optional<std::uint16_t> Server::listen_admin(std::optional<int> passed) {
     admin_passed_ = passed.has_value();
     if (passed) {
@@ -38,7 +48,8 @@ bool Server::draining() const {
 // O(number of metrics): the engine's counters are kept as it goes, and no
 // session is visited here.
 std::string Server::metrics() const {
-    return render_metrics(engine_.counters(), telemetry_, read_process_stats());
+    return render_metrics(engine_.counters(), telemetry_, read_process_stats(),
+                          http_ ? http_->connections() : 0);
 }
 
 AdminStatus Server::status() const {

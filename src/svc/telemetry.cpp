@@ -93,7 +93,7 @@ void Telemetry::backend_failed(std::string_view domain, std::string_view reason,
 }
 
 std::string render_metrics(const bosh::Counters& c, const Telemetry& telemetry,
-                           const ProcessStats& process) {
+                           const ProcessStats& process, std::size_t http_connections) {
     using metrics::Label;
     metrics::TextWriter out;
 
@@ -159,6 +159,21 @@ std::string render_metrics(const bosh::Counters& c, const Telemetry& telemetry,
     for (const auto& [status, n] : http.responses) {
         const std::string code = std::to_string(status);
         out.sample("boshd_http_responses_total", {{"status", code}}, n);
+    }
+    out.single("boshd_http_connections", "gauge", "Client connections open on the BOSH listener.",
+               http_connections);
+    out.family("boshd_http_connections_refused_total", "counter",
+               "Connections closed at accept, by the limit they were over.");
+    out.sample("boshd_http_connections_refused_total", {{"limit", "max_connections"}},
+               http.refused_max_connections);
+    out.sample("boshd_http_connections_refused_total", {{"limit", "max_connections_per_ip"}},
+               http.refused_max_connections_per_ip);
+    out.family("boshd_http_heads_refused_total", "counter",
+               "Requests refused by their head before evhttp read them (405 unknown method, "
+               "408 http.header_timeout, 414 request line, 431 header block), by status; "
+               "not in boshd_http_responses_total.");
+    for (const auto& [status, n] : http.heads_refused) {
+        out.sample("boshd_http_heads_refused_total", {{"status", std::to_string(status)}}, n);
     }
     out.family("boshd_request_duration_seconds", "histogram",
                "Time from an HTTP request's arrival to its response on the BOSH listener; "

@@ -36,6 +36,11 @@ struct HttpStats {
     std::map<int, std::uint64_t> responses; // by status: the handful boshd sends
     metrics::Histogram immediate{kRequestDurationBounds};
     metrics::Histogram held{kRequestDurationBounds};
+    // Connections closed at accept, by the limit they were over.
+    std::uint64_t refused_max_connections = 0;
+    std::uint64_t refused_max_connections_per_ip = 0;
+    // Requests the request-head checker answered itself, by status.
+    std::map<int, std::uint64_t> heads_refused;
 
     void on_response(int status, std::chrono::microseconds elapsed, bool was_held);
 };
@@ -89,7 +94,8 @@ private:
 };
 
 // Every metric, in the text format 0.0.4 (metrics::kContentType).
+// |http_connections|: client connections open now (net::HttpFrontend).
 std::string render_metrics(const bosh::Counters& engine, const Telemetry& telemetry,
-                           const ProcessStats& process);
+                           const ProcessStats& process, std::size_t http_connections);
 
 } // namespace boshd::svc

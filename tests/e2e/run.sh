@@ -88,17 +88,9 @@ pair() {
     local server=$1 client=$2 name="$1/$2"
     shift 2
     [[ -z $only || $name =~ $only ]] || return 0
-    local start=$SECONDS out p f
-    out=$("$@" 2>&1)
-    sed "s|^\(not \)\{0,1\}ok - |&$name: |" <<<"$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
-    read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<<"$out" | tail -1)
-    if [[ -z ${p:-} ]]; then
-        echo "not ok - $name: $client gave no summary"
-        p=0 f=1
-    fi
-    passed=$((passed + p))
-    failed=$((failed + f))
-    matrix+=("$server $client $p $f $((SECONDS - start))")
+    local start=$SECONDS
+    run_tagged "$name" "$@"
+    matrix+=("$server $client $tagged_passed $tagged_failed $((SECONDS - start))")
 }
 
 # wanted SERVER: true when --only lets at least one of SERVER's pairs run.

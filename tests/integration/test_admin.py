@@ -11,6 +11,7 @@ pure Python."""
 
 import os
 import re
+import socket
 import sys
 import time
 
@@ -236,6 +237,51 @@ class MetricsTest(AdminTestCase):
         self.assertGreaterEqual(second.get("process_cpu_seconds_total"),
                                 first.get("process_cpu_seconds_total"))
 
+
+
+class EdgeMetricsTest(AdminTestCase):
+    """What the HTTP edge refuses before any request reaches boshd's
+    handlers: connections over a limit, heads the checker answers itself."""
+    http = {"max_connections_per_ip": 2}
+
+    def connect(self, source="127.0.0.1"):
+        sock = socket.create_connection(("127.0.0.1", self.boshd.port), timeout=5,
+                                        source_address=(source, 0))
+        self.addCleanup(sock.close)
+        return sock
+
+    def wait_metric(self, name, value, **labels):
+        deadline = time.monotonic() + 5
+        while True:
+            m = self.scrape()
+            if m.get(name, **labels) == value or time.monotonic() > deadline:
+                return m
+            time.sleep(0.05)
+
+    def test_refused_connections_and_heads_are_counted(self):
+        first = [self.connect(), self.connect()]
+        m = self.wait_metric("boshd_http_connections", 2)
+        self.assertEqual(m.get("boshd_http_connections"), 2)
+        # A third from the same address is closed at accept, unread.
+        third = self.connect()
+        self.assertEqual(third.recv(100), b"")
+        m = self.wait_metric("boshd_http_connections_refused_total", 1,
+                             limit="max_connections_per_ip")
+        self.assertEqual(m.get("boshd_http_connections_refused_total",
+                               limit="max_connections_per_ip"), 1)
+        self.assertEqual(m.get("boshd_http_connections_refused_total", limit="max_connections"), 0)
+        # A lower-case method on another address: 405 from the head checker.
+        other = self.connect("127.0.0.2")
+        other.sendall(b"post /http-bind HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertTrue(other.recv(100).startswith(b"HTTP/1.1 405 "))
+        m = self.wait_metric("boshd_http_heads_refused_total", 1, status="405")
+        self.assertEqual(m.get("boshd_http_heads_refused_total", status="405"), 1)
+        self.assertEqual(m.get("boshd_http_requests_total"), 0)
+        # Closed connections are counted out.
+        for sock in first:
+            sock.close()
+        m = self.wait_metric("boshd_http_connections", 0)
+        self.assertEqual(m.get("boshd_http_connections"), 0)
 
 class AdminPagesTest(AdminTestCase):
 

@@ -5,7 +5,6 @@ peers, `ip=` on the log, `session.max_sessions_per_ip` and
 `session.max_new_sessions_per_ip`. Other clients are other loopback source
 addresses (127.0.0.2, ...: Linux routes all of 127/8 on lo)."""
 
-import signal
 
 from boshclient.httpclient import HttpClient
 from harness import BoshTestCase, PATH
@@ -18,13 +17,6 @@ class ClientTestCase(BoshTestCase):
         conn = HttpClient(self.boshd.port, source=source)
         s.conns.append(conn)
         return conn.post(PATH, s.creation_body(ver=ver), headers)
-
-    def reload(self, text):
-        before = self.boshd.count("config.reloaded")
-        with open(self.boshd.config_path, "w") as f:
-            f.write(text)
-        self.boshd.signal(signal.SIGHUP)
-        self.boshd.wait_log("config.reloaded", count=before + 1)
 
     def assertCreated(self, resp):
         self.assertEqual(resp.status, 200, resp)
@@ -140,7 +132,7 @@ class RateLimitTest(ClientTestCase):
         self.assertTerminate(self.post_creation(), "policy-violation")
         text = self.boshd.config_text.replace("max_new_sessions_per_ip = 3",
                                               "max_new_sessions_per_ip = 0")
-        self.reload(text)
+        self.boshd.reload(text)
         self.assertCreated(self.post_creation())
 
 
@@ -151,6 +143,6 @@ class TrustedProxiesReloadTest(ClientTestCase):
         self.boshd.wait_log("session.created", ip="127.0.0.1")
         text = self.boshd.config_text.replace(
             "[http]\n", "[http]\ntrusted_proxies = [\"127.0.0.0/8\"]\n", 1)
-        self.reload(text)
+        self.boshd.reload(text)
         self.assertCreated(self.post_creation(headers=xff))
         self.boshd.wait_log("session.created", ip="203.0.113.40")

@@ -6,7 +6,6 @@ once per 10 s however many are refused, never spin, and follow a reload.
 127/8 on lo."""
 
 import os
-import signal
 import socket
 import time
 
@@ -138,10 +137,7 @@ class PerAddressLimitTest(BoshTestCase):
 
     def test_reload_changes_the_limit(self):
         self.fill(n=2)
-        with open(self.boshd.config_path, "w") as f:
-            f.write(make_config(self.routes(), http={"max_connections_per_ip": 2}))
-        self.boshd.signal(signal.SIGHUP)
-        self.boshd.wait_log("config.reloaded")
+        self.boshd.reload(make_config(self.routes(), http={"max_connections_per_ip": 2}))
         self.assertIsNone(served(self.boshd.port))
         # The open ones stay.
         for c in self.open:

@@ -270,15 +270,8 @@ class ReloadTest(BoshTestCase):
         return make_config([route(d, ports[d]) for d in routes], http=http, session=session,
                            log_level=log_level)
 
-    def rewrite(self, text):
-        with open(self.boshd.config_path, "w") as f:
-            f.write(text)
-
     def reload(self, text, event="config.reloaded", **fields):
-        before = self.boshd.count(event)
-        self.rewrite(text)
-        self.boshd.signal(signal.SIGHUP)
-        return self.boshd.wait_log(event, count=before + 1, **fields)[-1][1]  # its fields
+        return self.boshd.reload(text, event, **fields)
 
     def open_on(self, server, to, port=None):
         before = len(server.conns)

@@ -6,7 +6,6 @@ one refuses, the domain's own address when there is no SRV record, nothing at
 all for a "." target, remote-connection-failed when the DNS is down, and
 answers cached for their TTL."""
 
-import signal
 import socket
 
 from boshclient.boshd import PATH, make_config, route
@@ -318,20 +317,13 @@ class SrvReloadTest(SrvTestCase):
         self.assertTerminate(resp, "remote-connection-failed")  # host:port refuses
         self.assertEqual(dns.asked(), [])
 
-        self.reload(self.config(True, dns.address))
+        self.boshd.reload(self.config(True, dns.address))
         self.assertSessionOn(self.xmpp, 0)
         self.assertSessionOn(self.xmpp, 1)
         self.assertEqual(len(dns.asked(SRV_NAME, "SRV")), 1)  # the second from the cache
 
         # A reload starts a new resolver (re-reading /etc/resolv.conf when it
         # is the system's): the cache starts empty.
-        self.reload(self.config(True, dns.address))
+        self.boshd.reload(self.config(True, dns.address))
         self.assertSessionOn(self.xmpp, 2)
         self.assertEqual(len(dns.asked(SRV_NAME, "SRV")), 2)
-
-    def reload(self, text):
-        before = self.boshd.count("config.reloaded")
-        with open(self.boshd.config_path, "w") as f:
-            f.write(text)
-        self.boshd.signal(signal.SIGHUP)
-        self.boshd.wait_log("config.reloaded", count=before + 1)

@@ -106,22 +106,6 @@ check() {
         [[ -n $details ]] && sed 's/^/#   /' <<<"$details"
     fi
 }
-# run_client NAME COMMAND...: a client that prints its own ok/not ok lines
-# and "N passed, N failed"; its lines are tagged NAME, its counts added.
-run_client() {
-    local name=$1 out p f
-    shift
-    out=$("$@" 2>&1)
-    sed "s|^\(not \)\{0,1\}ok - |&$name: |" <<<"$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
-    read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<<"$out" | tail -1)
-    if [[ -z ${p:-} ]]; then
-        echo "not ok - $name: gave no summary"
-        p=0 f=1
-    fi
-    passed=$((passed + p))
-    failed=$((failed + f))
-    ((f == 0))
-}
 bail() {
     echo "not ok - $1"
     [[ -n ${2:-} ]] && sed 's/^/#   /' <<<"$2"
@@ -437,7 +421,7 @@ done
 for kind in nginx haproxy; do
     url="https://127.0.0.1:${proxy_port[$kind]}/http-bind"
     from=$(wc -l <"${boshd_log[$kind]}")
-    NODE_EXTRA_CA_CERTS=$CA run_client "strophe/$kind" node "$E2E/chat.mjs" --url "$url" \
+    NODE_EXTRA_CA_CERTS=$CA run_tagged "strophe/$kind" node "$E2E/chat.mjs" --url "$url" \
         --domain localhost --messages 50 --interval 40 --timeout 60
     # For the record: how the chat's requests shared boshd's connections.
     read -r requests conns < <(upstream_requests "${boshd_log[$kind]}" "$from")
@@ -470,7 +454,7 @@ fi
 browser() {
     local name=$1 url=$2
     shift 2
-    HOME=$browser_home run_client "$name" node "$E2E/browser-chat.mjs" --url "$url" \
+    HOME=$browser_home run_tagged "$name" node "$E2E/browser-chat.mjs" --url "$url" \
         --domain localhost --messages 20 --timeout 60 "$@"
 }
 # proxy_log KIND: the proxy's access log (one line per request, with

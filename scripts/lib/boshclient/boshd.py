@@ -209,6 +209,17 @@ class Boshd:
     def signal(self, sig):
         self.proc.send_signal(sig)
 
+    def reload(self, text=None, event="config.reloaded", **fields):
+        """SIGHUP, after writing |text| over the configuration file when
+        given; waits for the next |event| line (config.reloaded, or
+        config.reload_failed) and returns its fields."""
+        before = self.count(event)
+        if text is not None:
+            with open(self.config_path, "w") as f:
+                f.write(text)
+        self.signal(signal.SIGHUP)
+        return self.wait_log(event, count=before + 1, **fields)[-1][1]
+
     def wait_exit(self, timeout=STOP_TIMEOUT):
         try:
             self.returncode = self.proc.wait(timeout=timeout)

@@ -85,7 +85,7 @@ TEST_SUITE("svc/telemetry") {
         ProcessStats p;
         p.cpu_seconds = 1.5;
         p.open_fds = 9;
-        const Scrape s(render_metrics(bosh::Counters{}, t, p));
+        const Scrape s(render_metrics(bosh::Counters{}, t, p, 0));
         CHECK(s.errors.empty());
         for (const auto& [name, type] : s.types) {
             CAPTURE(name);
@@ -110,7 +110,7 @@ TEST_SUITE("svc/telemetry") {
     }
 
     TEST_CASE("every condition has its series, so the label set is fixed from the start") {
-        const Scrape s(render_metrics(bosh::Counters{}, Telemetry(routes(), kT0), {}));
+        const Scrape s(render_metrics(bosh::Counters{}, Telemetry(routes(), kT0), {}, 0));
         for (const char* c :
              {"none", "expired", "bad-request", "host-gone", "host-unknown", "improper-addressing",
               "internal-server-error", "item-not-found", "other-request", "policy-violation",
@@ -129,7 +129,7 @@ TEST_SUITE("svc/telemetry") {
         t.backend_connected("example.com", kT0 + std::chrono::seconds(2));
         t.backend_failed("example.org", "connection refused", kT0 + std::chrono::seconds(3));
         t.backend_connected("elsewhere.example", kT0); // no route: no new series
-        const Scrape s(render_metrics(bosh::Counters{}, t, {}));
+        const Scrape s(render_metrics(bosh::Counters{}, t, {}, 0));
         CHECK(s["boshd_backend_connects_total{domain=\"example.com\"}"] == "2");
         CHECK(s["boshd_backend_failures_total{domain=\"example.com\"}"] == "0");
         CHECK(s["boshd_backend_failures_total{domain=\"example.org\"}"] == "1");
@@ -139,6 +139,22 @@ TEST_SUITE("svc/telemetry") {
         CHECK(t.routes()[1].last_failure_reason == "connection refused");
         t.backend_connected("example.org", kT0 + std::chrono::seconds(4));
         CHECK(t.routes()[1].state() == "ok");
+    }
+
+    TEST_CASE("the HTTP edge: open connections, connections and heads refused") {
+        Telemetry t(routes(), kT0);
+        t.http().refused_max_connections_per_ip = 3;
+        t.http().refused_max_connections = 1;
+        ++t.http().heads_refused[431];
+        ++t.http().heads_refused[405];
+        ++t.http().heads_refused[405];
+        const Scrape s(render_metrics(bosh::Counters{}, t, {}, 17));
+        CHECK(s["boshd_http_connections"] == "17");
+        CHECK(s["boshd_http_connections_refused_total{limit=\"max_connections\"}"] == "1");
+        CHECK(s["boshd_http_connections_refused_total{limit=\"max_connections_per_ip\"}"] == "3");
+        CHECK(s["boshd_http_heads_refused_total{status=\"405\"}"] == "2");
+        CHECK(s["boshd_http_heads_refused_total{status=\"431\"}"] == "1");
+        CHECK(s["boshd_http_heads_refused_total{status=\"414\"}"] == "<absent>");
     }
 
     TEST_CASE("a route's server as the status page shows it: host:port, or its SRV name") {
@@ -183,7 +199,7 @@ TEST_SUITE("svc/telemetry") {
         c.stanzas_to_client = 11;
         c.bytes_to_server = 1000;
         c.bytes_to_client = 2000;
-        const Scrape s(render_metrics(c, Telemetry(routes(), kT0), {}));
+        const Scrape s(render_metrics(c, Telemetry(routes(), kT0), {}, 0));
         CHECK(s["boshd_sessions"] == "2");
         CHECK(s["boshd_requests_held"] == "1");
         CHECK(s["boshd_sessions_created_total"] == "9");
