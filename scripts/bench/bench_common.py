@@ -57,19 +57,37 @@ async def start_fake_xmpp(echo=False):
     return server, server.sockets[0].getsockname()[1]
 
 
+def _has_client_limits(binary):
+    """True when |binary| knows the per-client limits (its --check-config
+    accepts them); a binary from before them refuses the keys."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = os.path.join(tmp, "probe.toml")
+        with open(cfg, "w") as f:
+            f.write('[http]\nmax_connections_per_ip = 1000\n[session]\nmax_sessions_per_ip = 0\n'
+                    '[[route]]\ndomain = "example.com"\nhost = "127.0.0.1"\ntls = "none"\n')
+        return subprocess.run([binary, "--config", cfg, "--check-config"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
 @contextlib.asynccontextmanager
 async def running_boshd(binary, xmpp_port, session=None):
     """boshd on 127.0.0.1 (any free port) routing example.com to the fake
     server; |session| adds [session] keys. Yields (process, HTTP port); stops
     it (SIGTERM, then SIGKILL after 10 s) on the way out."""
-    # Every session comes from 127.0.0.1 here: the per-client limits
-    # (README: "Per-client limits") are off.
-    settings = {"max_sessions": 10000, "max_sessions_per_ip": 0, "max_new_sessions_per_ip": 0,
-                **(session or {})}
+    # Every session and connection comes from 127.0.0.1 here: the
+    # per-client limits (README: "Per-client limits", "Connections") are off,
+    # in a binary that has them (a --compare against an older one).
+    settings = {"max_sessions": 10000, **(session or {})}
+    http = {}
+    if _has_client_limits(binary):
+        settings.update(max_sessions_per_ip=0, max_new_sessions_per_ip=0)
+        http.update(max_connections=1000000, max_connections_per_ip=1000000)
     with tempfile.TemporaryDirectory() as tmp:
         cfg = os.path.join(tmp, "boshd.toml")
         with open(cfg, "w") as f:
-            f.write('[http]\nlisten = "127.0.0.1:0"\npath = "/http-bind"\n[session]\n')
+            f.write('[http]\nlisten = "127.0.0.1:0"\npath = "/http-bind"\n')
+            f.writelines(f"{k} = {v}\n" for k, v in http.items())
+            f.write("[session]\n")
             f.writelines(f"{k} = {v}\n" for k, v in settings.items())
             f.write(f'[log]\nlevel = "warning"\n[[route]]\ndomain = "{DOMAIN}"\n'
                     f'host = "127.0.0.1"\nport = {xmpp_port}\ntls = "none"\n')
