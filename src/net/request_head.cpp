@@ -2,6 +2,7 @@
 
 #include "util/ascii.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -19,19 +20,35 @@ constexpr std::size_t kMaxMethod = 16;
 constexpr std::array<std::string_view, 9> kKnownMethods = {
     "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT", "PATCH"};
 
-std::optional<std::uint64_t> content_length_of(std::string_view line) {
-    constexpr std::string_view kName = "content-length:";
-    if (line.size() < kName.size() || !util::ascii::iequals(line.substr(0, kName.size()), kName)) {
-        return std::nullopt;
-    }
-    std::string_view value = line.substr(kName.size());
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+// The methods whose body evhttp does not read (2.1.12
+// evhttp_method_may_have_body): after them the next request starts at the
+// end of the head, whatever their Content-Length says.
+constexpr std::array<std::string_view, 2> kMethodsWithoutBody = {"HEAD", "TRACE"};
+
+constexpr std::string_view kContentLength = "content-length:";
+constexpr HeadRefusal kBadContentLength{400, "Bad Request", "malformed Content-Length"};
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
+
+// |line| names header |name| (lower case, with its colon).
+bool names(std::string_view line, std::string_view name) {
+    return line.size() >= name.size() && util::ascii::iequals(line.substr(0, name.size()), name);
+}
+
+// RFC 9110 §8.6: Content-Length = 1*DIGIT, between optional spaces.
+std::optional<std::uint64_t> digits_value(std::string_view value) {
+    while (!value.empty() && is_space(value.front())) {
         value.remove_prefix(1);
+    }
+    while (!value.empty() && is_space(value.back())) {
+        value.remove_suffix(1);
     }
     std::uint64_t n = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec != std::errc() || end == value.data()) {
-        return std::nullopt; // malformed: evhttp refuses it (400)
+    if (ec != std::errc() || value.empty() || end != value.data() + value.size()) {
+        return std::nullopt;
     }
     return n;
 }
@@ -59,6 +76,9 @@ std::optional<HeadRefusal> RequestHeadScanner::feed(std::string_view bytes) {
             line_bytes_ = 0;
             header_bytes_ = 0;
             line_start_.clear();
+            line_cut_ = false;
+            may_have_body_ = false;
+            opaque_body_ = false;
             content_length_.reset();
         }
         if (auto refusal = line_byte(bytes[i++])) {
@@ -77,8 +97,12 @@ std::optional<HeadRefusal> RequestHeadScanner::line_byte(char ch) {
     if (ch == '\n') {
         return end_of_line();
     }
-    if (line_start_.size() < kLineStartKept && ch != '\r') {
-        line_start_.push_back(ch);
+    if (ch != '\r') {
+        if (line_start_.size() < kLineStartKept) {
+            line_start_.push_back(ch);
+        } else {
+            line_cut_ = true;
+        }
     }
     if (in_request_line_) {
         if (!method_checked_ && ch == ' ') {
@@ -102,11 +126,13 @@ std::optional<HeadRefusal> RequestHeadScanner::line_byte(char ch) {
 // The method, as evhttp reads it: what comes before the first space. One
 // evhttp knows, or 405; a request line without a space is evhttp's to
 // refuse as malformed (400).
-std::optional<HeadRefusal> RequestHeadScanner::check_method() const {
+std::optional<HeadRefusal> RequestHeadScanner::check_method() {
     if (method_bytes_ <= kMaxMethod) {
         const std::string_view token = std::string_view(line_start_).substr(0, method_bytes_);
         for (const auto known : kKnownMethods) {
             if (token == known) {
+                may_have_body_ = std::find(kMethodsWithoutBody.begin(), kMethodsWithoutBody.end(),
+                                           token) == kMethodsWithoutBody.end();
                 return std::nullopt;
             }
         }
@@ -114,22 +140,42 @@ std::optional<HeadRefusal> RequestHeadScanner::check_method() const {
     return HeadRefusal{405, "Method Not Allowed", "unknown method"};
 }
 
+// A header line: the first Content-Length, read as evhttp will read it or
+// refused; a Transfer-Encoding makes the body's end evhttp's alone.
+std::optional<HeadRefusal> RequestHeadScanner::header_line() {
+    if (names(line_start_, "transfer-encoding:")) {
+        opaque_body_ = true;
+    } else if (!content_length_ && names(line_start_, kContentLength)) {
+        if (line_cut_) {
+            return kBadContentLength; // longer than any length written in digits
+        }
+        content_length_ = digits_value(std::string_view(line_start_).substr(kContentLength.size()));
+        if (!content_length_) {
+            return kBadContentLength;
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<HeadRefusal> RequestHeadScanner::end_of_line() {
     const bool blank = line_start_.empty();
     if (in_request_line_) {
         in_request_line_ = false;
     } else if (blank) {
-        // The end of the head: the body, if any, follows.
-        body_left_ = content_length_.value_or(0);
+        // The end of the head: the body, if evhttp reads one, follows. After
+        // a Transfer-Encoding (refused once evhttp has read the request, the
+        // connection closed) nothing more is read as a head.
+        body_left_ = !may_have_body_ ? 0 : opaque_body_ ? UINT64_MAX : content_length_.value_or(0);
         phase_ = body_left_ > 0 ? Phase::Body : Phase::Idle;
         if (phase_ == Phase::Body) {
             ++started_;
         }
-    } else if (!content_length_) {
-        content_length_ = content_length_of(line_start_);
+    } else if (auto refusal = header_line()) {
+        return refusal;
     }
     line_bytes_ = 0;
     line_start_.clear();
+    line_cut_ = false;
     return std::nullopt;
 }
 

@@ -13,11 +13,17 @@
 //     trickling a byte at a time would never be cut off.
 //
 // It does not parse requests: evhttp still does, and refuses what is
-// malformed (400). To find the end of a body it reads the first
-// Content-Length; a request with two (or with Transfer-Encoding) is refused
-// by evhttp or net/http_framing.h and its connection closed, so whatever the
-// checker thought came after it is never used. Sans-I/O: bytes in, a
-// verdict out (tests/unit/net/request_head_test.cpp).
+// malformed (400). To find the end of a body it reads what evhttp reads:
+// the first Content-Length, except after HEAD and TRACE, whose body evhttp
+// never reads (evhttp_method_may_have_body): there the next request starts
+// right after the head, as it does for evhttp. A
+// Content-Length that is not digits alone (a sign, a space, a value too
+// long to keep) it refuses itself (400), so that the two never disagree on
+// where a body ends. A request with two Content-Lengths or with
+// Transfer-Encoding is refused by evhttp or net/http_framing.h and its
+// connection closed: after a Transfer-Encoding the checker reads nothing
+// more as a head. Sans-I/O: bytes in, a verdict out
+// (tests/unit/net/request_head_test.cpp).
 #pragma once
 
 #include <cstddef>
@@ -59,13 +65,17 @@ public:
 private:
     std::optional<HeadRefusal> line_byte(char ch);
     std::optional<HeadRefusal> end_of_line();
-    std::optional<HeadRefusal> check_method() const;
+    std::optional<HeadRefusal> check_method();
+    std::optional<HeadRefusal> header_line();
 
     std::size_t max_header_size_;
     Phase phase_ = Phase::Idle;
     bool refused_ = false;
     bool in_request_line_ = true;
     bool method_checked_ = false;
+    bool may_have_body_ = false; // not HEAD or TRACE
+    bool line_cut_ = false;      // the current line is longer than line_start_
+    bool opaque_body_ = false;   // Transfer-Encoding: its end is evhttp's to find
     std::uint64_t started_ = 0;
     std::size_t method_bytes_ = 0; // before the request line's first space
     std::size_t line_bytes_ = 0;   // of the current line, CR and LF included

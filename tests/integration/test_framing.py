@@ -128,6 +128,28 @@ class FramingTest(BoshTestCase):
             self.assertEqual(r.status, 405, (method, r))
             self.assertEqual(r.header("Allow"), "POST, GET, HEAD, OPTIONS")
 
+    def test_a_body_only_where_evhttp_reads_one(self):
+        # evhttp reads no body after a HEAD: what follows its head is the
+        # next request, and the checker reads it as one. Both arrive in one
+        # piece, so the connection is refused at once: 405, never evhttp's
+        # 501 for the second.
+        self.assertRefused(b"HEAD %s HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n"
+                           b"foo %s HTTP/1.1\r\nHost: x\r\n\r\n" % (PATH.encode(), PATH.encode()),
+                           405, "unknown method")
+        # Sent apart, the HEAD is answered first.
+        c = HttpClient(self.boshd.port)
+        self.addCleanup(c.close)
+        c.send_raw(b"HEAD %s HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n" % PATH.encode())
+        self.assertLess(c.read_response(head=True).status, 300)
+        c.send_raw(b"foo %s HTTP/1.1\r\nHost: x\r\n\r\n" % PATH.encode())
+        self.assertEqual(c.read_response(close_delimited_ok=True).status, 405)
+
+    def test_a_content_length_not_digits_alone_gets_400(self):
+        body = creation()
+        for value in (b"+%d" % len(body), b"0" * 60 + b"%d" % len(body), b"%d 0" % len(body)):
+            self.assertRefused(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %s\r\n\r\n"
+                               % (PATH.encode(), value) + body, 400, "malformed Content-Length")
+
     def test_a_malformed_request_line_gets_400(self):
         r, c = self.raw(b"GARBAGE\r\nHost: x\r\n\r\n")
         self.assertEqual(r.status, 400, r)

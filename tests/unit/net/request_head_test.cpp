@@ -89,8 +89,45 @@ TEST_CASE("phases: head, body, idle; pipelined requests start again") {
     CHECK_FALSE(s.feed("more"));
 }
 
-TEST_CASE("a malformed Content-Length is evhttp's: no body assumed") {
+TEST_CASE("a Content-Length that is not digits alone: 400, whatever evhttp would read") {
+    for (const char* value : {"abc", "", "+5", "-1", "5 5", "0x10", "5;", "99999999999999999999999",
+                              "000000000000000000000000000000000000000000000000000000000000005"}) {
+        CAPTURE(value);
+        CHECK(status_of(std::string("POST / HTTP/1.1\r\nContent-Length: ") + value + "\r\n\r\n",
+                        1) == 400);
+    }
+    // Spaces around the digits are the header's, not the value's.
+    CHECK(status_of("POST / HTTP/1.1\r\nContent-Length:\t 5 \r\n\r\nabcde", 1) == 0);
+}
+
+TEST_CASE("a body only where evhttp reads one: not after HEAD or TRACE") {
+    // A HEAD or TRACE with a Content-Length has no body for evhttp: what
+    // follows its head is the next request, and is checked as one.
+    for (const char* method : {"HEAD", "TRACE"}) {
+        CAPTURE(method);
+        RequestHeadScanner s(8192);
+        CHECK_FALSE(s.feed(std::string(method) + " / HTTP/1.1\r\nContent-Length: 999999\r\n\r\n"));
+        CHECK(s.phase() == Phase::Idle);
+        const auto r = s.feed("foo / HTTP/1.1\r\n\r\n");
+        REQUIRE(r);
+        CHECK(r->status == 405);
+    }
+    for (const char* method : {"POST", "PUT", "PATCH", "GET", "OPTIONS", "DELETE", "CONNECT"}) {
+        CAPTURE(method);
+        RequestHeadScanner s(8192);
+        CHECK_FALSE(s.feed(std::string(method) + " / HTTP/1.1\r\nContent-Length: 3\r\n\r\n"));
+        CHECK(s.phase() == Phase::Body);
+        CHECK_FALSE(s.feed("foo"));
+        CHECK(s.phase() == Phase::Idle);
+    }
+}
+
+TEST_CASE("after a Transfer-Encoding, nothing more is read as a head") {
+    // net/http_framing.h refuses the request (400) once evhttp has read its
+    // chunked body; a chunk line is not a request line.
     RequestHeadScanner s(8192);
-    CHECK_FALSE(s.feed("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n"));
-    CHECK(s.phase() == Phase::Idle);
+    CHECK_FALSE(s.feed("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"));
+    CHECK(s.phase() == Phase::Body);
+    CHECK_FALSE(s.feed("5\r\nhello world\r\n0\r\n\r\n"));
+    CHECK(s.phase() == Phase::Body);
 }
