@@ -4,21 +4,9 @@
 
 namespace boshd::bosh {
 
-namespace {
-
-// An IPv6 subscriber gets a /64 (RFC 6177); its addresses are one client.
-constexpr unsigned kIpv6ClientPrefix = 64;
-
-} // namespace
-
-util::IpAddress ClientLimits::group(const util::IpAddress& client) {
-    const util::IpAddress a = client.unmapped();
-    return a.is_v4() ? a : a.masked(kIpv6ClientPrefix);
-}
-
 ClientLimits::Verdict ClientLimits::admit(const util::IpAddress& client, util::TimePoint now,
                                           const Limits& limits) {
-    const util::IpAddress key = group(client);
+    const util::IpAddress key = util::client_group(client);
     if (limits.max_sessions_per_ip > 0) {
         const auto open = open_.find(key);
         if (open != open_.end() && open->second >= limits.max_sessions_per_ip) {
@@ -48,11 +36,11 @@ ClientLimits::Verdict ClientLimits::admit(const util::IpAddress& client, util::T
 }
 
 void ClientLimits::opened(const util::IpAddress& client) {
-    ++open_[group(client)];
+    ++open_[util::client_group(client)];
 }
 
 void ClientLimits::closed(const util::IpAddress& client) {
-    const auto it = open_.find(group(client));
+    const auto it = open_.find(util::client_group(client));
     if (it != open_.end() && --it->second == 0) {
         open_.erase(it);
     }
@@ -60,7 +48,7 @@ void ClientLimits::closed(const util::IpAddress& client) {
 
 std::optional<std::uint64_t> ClientLimits::refused(const util::IpAddress& client,
                                                    util::TimePoint now, const Limits& limits) {
-    const util::IpAddress key = group(client);
+    const util::IpAddress key = util::client_group(client);
     sweep(now);
     Entry& e = entry(key, now, limits);
     if (now < e.quiet_until) {

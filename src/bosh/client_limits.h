@@ -40,10 +40,6 @@ public:
     // |log| must outlive this object.
     explicit ClientLimits(const util::Logger& log) : log_(log) {}
 
-    // What |client|'s limits are counted under: an IPv4 address, or the /64
-    // of an IPv6 one.
-    static util::IpAddress group(const util::IpAddress& client);
-
     // Whether |client| may create a session at |now|. When it may, the
     // creation is counted (a token taken); call opened() once it exists.
     Verdict admit(const util::IpAddress& client, util::TimePoint now, const Limits& limits);

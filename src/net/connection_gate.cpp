@@ -50,7 +50,7 @@ bool ConnectionGate::admit(const util::IpAddress& peer) {
         return false;
     }
     if (counts_per_ip(peer)) {
-        auto& n = per_ip_[peer];
+        auto& n = per_ip_[util::client_group(peer)];
         if (n >= limits_.max_per_ip) {
             on_refused_(Refusal::PerIp, peer);
             return false;
@@ -66,13 +66,14 @@ void ConnectionGate::release(const util::IpAddress& peer, bool per_ip) {
     if (!per_ip) {
         return;
     }
-    if (auto it = per_ip_.find(peer); it != per_ip_.end() && --it->second == 0) {
+    if (auto it = per_ip_.find(util::client_group(peer));
+        it != per_ip_.end() && --it->second == 0) {
         per_ip_.erase(it); // memory follows open connections, not addresses seen
     }
 }
 
 std::size_t ConnectionGate::open_from(const util::IpAddress& peer) const {
-    const auto it = per_ip_.find(peer);
+    const auto it = per_ip_.find(util::client_group(peer));
     return it == per_ip_.end() ? 0 : it->second;
 }
 

@@ -100,17 +100,18 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                  "Bounds descriptors and memory whatever clients do, and leaves room for the "
                  "connections to the XMPP servers."},
                 0, 1000000, put<kHttp, &HttpConfig::max_connections>),
-    integer_key("max_connections_per_ip",
-                {kInteger,
-                 "256",
-                 {},
-                 "Client connections open at once from one address (IPv4, or IPv6 in full); a "
-                 "new one over it is closed as soon as it is accepted. The addresses of "
-                 "`trusted_proxies` are exempt (only `max_connections` applies to them). "
-                 "Reloadable.",
-                 "A browser opens 6 per host name; 256 leaves room for many users behind one "
-                 "NAT while one address cannot take every connection."},
-                1, 1000000, put<kHttp, &HttpConfig::max_connections_per_ip>),
+    integer_key(
+        "max_connections_per_ip",
+        {kInteger,
+         "256",
+         {},
+         "Client connections open at once from one address (IPv6 addresses by their /64); a "
+         "new one over it is closed as soon as it is accepted. The addresses of "
+         "`trusted_proxies` are exempt (only `max_connections` applies to them). "
+         "Reloadable.",
+         "A browser opens 6 per host name; 256 leaves room for many users behind one "
+         "NAT while one address cannot take every connection."},
+        1, 1000000, put<kHttp, &HttpConfig::max_connections_per_ip>),
     integer_key("max_body_size",
                 {kInteger,
                  "65536",

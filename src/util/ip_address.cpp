@@ -267,6 +267,12 @@ std::size_t IpAddressHash::operator()(const IpAddress& a) const noexcept {
     return static_cast<std::size_t>(h);
 }
 
+IpAddress client_group(const IpAddress& client) {
+    constexpr unsigned kIpv6ClientPrefix = 64;
+    const IpAddress a = client.unmapped();
+    return a.is_v4() ? a : a.masked(kIpv6ClientPrefix);
+}
+
 std::string Endpoint::to_string() const {
     const std::string host = address.to_string();
     const std::string p = std::to_string(port);

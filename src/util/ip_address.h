@@ -68,6 +68,12 @@ struct IpAddressHash {
     std::size_t operator()(const IpAddress& a) const noexcept;
 };
 
+// What a per-client limit counts |client| under: its IPv4 address (an
+// IPv4-mapped one unmapped), or the /64 of an IPv6 one: an IPv6 subscriber
+// gets a /64 (RFC 6177), and its host picks any address in it. The session limits
+// (bosh/client_limits.h) and the connection limits (net/connection_gate.h) both count by it.
+IpAddress client_group(const IpAddress& client);
+
 // An address and a port (0: not known).
 struct Endpoint {
     IpAddress address;

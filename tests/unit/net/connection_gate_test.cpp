@@ -52,17 +52,32 @@ TEST_CASE("per-address limit: at, over, another address, counted down") {
     CHECK(gate.admit(v4("192.0.2.1")));
 }
 
+TEST_CASE("per-address limit: an IPv6 client is its /64, an IPv4-mapped one its IPv4 address") {
+    Refusals r;
+    ConnectionGate gate({100, 2, {}}, r.fn());
+    CHECK(gate.admit(v6("2001:db8:1:2::1")));
+    CHECK(gate.admit(v6("2001:db8:1:2:ffff::7"))); // another address, the same /64
+    CHECK_FALSE(gate.admit(v6("2001:db8:1:2:1:2:3:4")));
+    CHECK(gate.admit(v6("2001:db8:1:3::1"))); // the next /64
+    CHECK(gate.open_from(v6("2001:db8:1:2::99")) == 2);
+    gate.release(v6("2001:db8:1:2::1"));
+    CHECK(gate.admit(v6("2001:db8:1:2:abcd::1")));
+    CHECK(gate.admit(v4("192.0.2.9")));
+    CHECK(gate.admit(v6("::ffff:192.0.2.9")));
+    CHECK_FALSE(gate.admit(v4("192.0.2.9")));
+}
+
 TEST_CASE("total limit over every address") {
     Refusals r;
     ConnectionGate gate({2, 10, {}}, r.fn());
     CHECK(gate.admit(v4("192.0.2.1")));
     CHECK(gate.admit(v6("2001:db8::1")));
-    CHECK_FALSE(gate.admit(v6("2001:db8::2")));
+    CHECK_FALSE(gate.admit(v6("2001:db8:0:1::2")));
     REQUIRE(r.seen.size() == 1);
     CHECK(r.seen[0] == ConnectionGate::Refusal::Total);
     // A refused connection is not counted.
     CHECK(gate.open() == 2);
-    CHECK(gate.open_from(v6("2001:db8::2")) == 0);
+    CHECK(gate.open_from(v6("2001:db8:0:1::2")) == 0);
 }
 
 TEST_CASE("new limits apply to new connections only") {
