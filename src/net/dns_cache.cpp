@@ -20,7 +20,7 @@ void DnsCache::put(const std::string& key, DnsAnswer answer, util::Seconds ttl,
     if (!entries_.contains(key)) {
         make_room(now);
     }
-    entries_[key] = Entry{std::move(answer), now + ttl};
+    entries_[key] = Entry{std::move(answer), now + std::min(ttl, kMaxTtl)};
 }
 
 void DnsCache::make_room(util::TimePoint now) {

@@ -28,7 +28,12 @@ public:
 
     // The answer stored under |key|, unless it has expired by |now|.
     const DnsAnswer* find(const std::string& key, util::TimePoint now) const;
-    // Keeps |answer| until now + ttl; a TTL of 0 keeps nothing.
+    // The longest an answer is kept, whatever its TTL says: a moved
+    // server is found within the hour, and a reply claiming 68 years
+    // (2^31 - 1 s, RFC 2181 §8) cannot pin a target until the next reload.
+    static constexpr util::Seconds kMaxTtl{3600};
+
+    // Keeps |answer| until now + ttl (at most kMaxTtl); a TTL of 0 keeps nothing.
     void put(const std::string& key, DnsAnswer answer, util::Seconds ttl, util::TimePoint now);
     std::size_t size() const { return entries_.size(); }
 

@@ -46,19 +46,26 @@ void HeadGuard::on_input(evbuffer* buf, const evbuffer_cb_info* info, void* arg)
     }
     const auto before = self->scanner_.phase();
     const auto started = self->scanner_.started();
+    // The new bytes are read where they lie (evbuffer_peek), never copied:
+    // a body goes past at the cost of a subtraction.
     evbuffer_ptr pos;
     evbuffer_ptr_set(buf, &pos, evbuffer_get_length(buf) - info->n_added, EVBUFFER_PTR_SET);
-    std::array<char, 4096> chunk{};
+    std::array<evbuffer_iovec, 8> extents;
     std::size_t left = info->n_added;
     while (left > 0) {
-        const auto n = evbuffer_copyout_from(buf, &pos, chunk.data(), std::min(left, chunk.size()));
+        const int n = evbuffer_peek(buf, static_cast<ev_ssize_t>(left), &pos, extents.data(),
+                                    static_cast<int>(extents.size()));
         if (n <= 0) {
             break;
         }
-        evbuffer_ptr_set(buf, &pos, static_cast<std::size_t>(n), EVBUFFER_PTR_ADD);
-        left -= static_cast<std::size_t>(n);
-        if (const auto refusal = self->scanner_.feed({chunk.data(), static_cast<std::size_t>(n)})) {
-            return self->refuse(*refusal);
+        for (int i = 0; i < std::min(n, static_cast<int>(extents.size())) && left > 0; ++i) {
+            const std::size_t len = std::min(left, extents[i].iov_len);
+            if (const auto refusal =
+                    self->scanner_.feed({static_cast<const char*>(extents[i].iov_base), len})) {
+                return self->refuse(*refusal);
+            }
+            left -= len;
+            evbuffer_ptr_set(buf, &pos, len, EVBUFFER_PTR_ADD);
         }
     }
     self->scanned(before, started);

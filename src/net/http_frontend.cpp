@@ -26,6 +26,10 @@ namespace boshd::net {
 
 namespace {
 
+// The methods the BOSH listener serves (C124-5-04: BOSH is POST; GET and
+// HEAD for the info page, OPTIONS for CORS preflights): every 405's Allow.
+constexpr std::string_view kAllow = "POST, GET, HEAD, OPTIONS";
+
 // Bodies between http.max_body_size and this many times it go to the engine
 // as unusable (a BOSH answer and a log line); larger ones are refused by evhttp itself (413,
 // connection closed) before any byte is buffered past this bound.
@@ -182,7 +186,7 @@ void HttpFrontend::refuse_connection(evhttp_connection* evcon, const HeadRefusal
                         "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
                         std::to_string(body.size()) + "\r\nConnection: close\r\n";
     if (refusal.status == 405) {
-        reply += "Allow: POST, GET, HEAD, OPTIONS\r\n";
+        reply += "Allow: " + std::string(kAllow) + "\r\n";
     }
     reply += "\r\n" + body;
     bufferevent* bev = evhttp_connection_get_bufferevent(evcon);
@@ -371,8 +375,7 @@ void HttpFrontend::handle(evhttp_request* req) {
         return reply_now(req, 200, "OK", "text/html; charset=utf-8", kInfoPage);
     default:
         // C124-5-04: BOSH is POST; nothing else ever creates a session.
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-                          "POST, GET, HEAD, OPTIONS");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", kAllow.data());
         return reply_now(req, 405, "Method Not Allowed", "text/plain; charset=utf-8",
                          "method not allowed\n");
     }

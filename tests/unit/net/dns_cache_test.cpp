@@ -60,3 +60,10 @@ TEST_CASE("dns cache: when full, expired answers go first, then the one expiring
     CHECK(cache.find("c", t0 + seconds(10)) == nullptr);
     CHECK(cache.find("d", t0 + seconds(10)) != nullptr);
 }
+
+TEST_CASE("dns cache: no answer is kept longer than an hour, whatever its TTL") {
+    DnsCache cache(4);
+    cache.put("a", srv("a"), seconds(2147483647), t0);
+    CHECK(cache.find("a", t0 + DnsCache::kMaxTtl - seconds(1)) != nullptr);
+    CHECK(cache.find("a", t0 + DnsCache::kMaxTtl) == nullptr);
+}
