@@ -320,6 +320,11 @@ void BackendLink::handle_event(short what) {
                 bufferevent_write(bev_.get(), early_.data(), early_.size());
                 std::string().swap(early_);
             }
+            // What was left to try is not needed for the link's life (an idle
+            // session keeps its link for hours).
+            std::vector<Target>().swap(targets_);
+            std::vector<util::IpAddress>().swap(addresses_);
+            std::string().swap(last_error_);
             return handler_.on_backend_connected(id_);
         }
         if (state_ == State::Handshaking) {

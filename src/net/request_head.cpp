@@ -10,8 +10,6 @@ namespace boshd::net {
 
 namespace {
 
-// Enough of a header line to read "Content-Length: <digits>".
-constexpr std::size_t kLineStartKept = 64;
 // Longer than any method evhttp knows; a longer token is none of them.
 constexpr std::size_t kMaxMethod = 16;
 
@@ -75,7 +73,7 @@ std::optional<HeadRefusal> RequestHeadScanner::feed(std::string_view bytes) {
             method_bytes_ = 0;
             line_bytes_ = 0;
             header_bytes_ = 0;
-            line_start_.clear();
+            line_kept_ = 0;
             line_cut_ = false;
             may_have_body_ = false;
             opaque_body_ = false;
@@ -98,8 +96,8 @@ std::optional<HeadRefusal> RequestHeadScanner::line_byte(char ch) {
         return end_of_line();
     }
     if (ch != '\r') {
-        if (line_start_.size() < kLineStartKept) {
-            line_start_.push_back(ch);
+        if (line_kept_ < line_start_.size()) {
+            line_start_[line_kept_++] = ch;
         } else {
             line_cut_ = true;
         }
@@ -128,7 +126,7 @@ std::optional<HeadRefusal> RequestHeadScanner::line_byte(char ch) {
 // refuse as malformed (400).
 std::optional<HeadRefusal> RequestHeadScanner::check_method() {
     if (method_bytes_ <= kMaxMethod) {
-        const std::string_view token = std::string_view(line_start_).substr(0, method_bytes_);
+        const std::string_view token = line_start().substr(0, method_bytes_);
         for (const auto known : kKnownMethods) {
             if (token == known) {
                 may_have_body_ = std::find(kMethodsWithoutBody.begin(), kMethodsWithoutBody.end(),
@@ -143,13 +141,13 @@ std::optional<HeadRefusal> RequestHeadScanner::check_method() {
 // A header line: the first Content-Length, read as evhttp will read it or
 // refused; a Transfer-Encoding makes the body's end evhttp's alone.
 std::optional<HeadRefusal> RequestHeadScanner::header_line() {
-    if (names(line_start_, "transfer-encoding:")) {
+    if (names(line_start(), "transfer-encoding:")) {
         opaque_body_ = true;
-    } else if (!content_length_ && names(line_start_, kContentLength)) {
+    } else if (!content_length_ && names(line_start(), kContentLength)) {
         if (line_cut_) {
             return kBadContentLength; // longer than any length written in digits
         }
-        content_length_ = digits_value(std::string_view(line_start_).substr(kContentLength.size()));
+        content_length_ = digits_value(line_start().substr(kContentLength.size()));
         if (!content_length_) {
             return kBadContentLength;
         }
@@ -158,7 +156,7 @@ std::optional<HeadRefusal> RequestHeadScanner::header_line() {
 }
 
 std::optional<HeadRefusal> RequestHeadScanner::end_of_line() {
-    const bool blank = line_start_.empty();
+    const bool blank = line_kept_ == 0;
     if (in_request_line_) {
         in_request_line_ = false;
     } else if (blank) {
@@ -174,7 +172,7 @@ std::optional<HeadRefusal> RequestHeadScanner::end_of_line() {
         return refusal;
     }
     line_bytes_ = 0;
-    line_start_.clear();
+    line_kept_ = 0;
     line_cut_ = false;
     return std::nullopt;
 }

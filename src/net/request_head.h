@@ -26,6 +26,7 @@
 // (tests/unit/net/request_head_test.cpp).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -80,7 +81,14 @@ private:
     std::size_t method_bytes_ = 0; // before the request line's first space
     std::size_t line_bytes_ = 0;   // of the current line, CR and LF included
     std::size_t header_bytes_ = 0; // of the header block so far
-    std::string line_start_;       // the first bytes of the current line
+    // Enough of a header line to read "Content-Length: <digits>".
+    static constexpr std::size_t kLineStartKept = 64;
+
+    // The first bytes of the current line, in place: a std::string would
+    // keep a heap block per connection for as long as it lives.
+    std::array<char, kLineStartKept> line_start_{};
+    std::size_t line_kept_ = 0;
+    std::string_view line_start() const { return {line_start_.data(), line_kept_}; }
     std::optional<std::uint64_t> content_length_;
     std::uint64_t body_left_ = 0;
 };
