@@ -5,8 +5,6 @@
 #include "util/ip_address.h"
 
 #include <algorithm>
-#include <arpa/inet.h>
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -129,13 +127,13 @@ void resolver(Config& c, const toml::node& node, const Ctx& ctx) {
     if (!reason.empty()) {
         ctx.fail(node, reason + R"( (or "" for the system's resolver))");
     }
-    std::array<unsigned char, sizeof(in6_addr)> raw{};
-    const bool v4 = inet_pton(AF_INET, host.c_str(), raw.data()) == 1;
-    if (!v4 && inet_pton(AF_INET6, host.c_str(), raw.data()) != 1) {
+    const auto address = util::IpAddress::parse(host);
+    if (!address) {
         ctx.fail(node, "must be an IP address, optionally with a port (\"127.0.0.1:5353\", "
                        "\"[::1]:53\")");
     }
-    c.backend.resolver = (v4 ? host : "[" + host + "]") + ":" + std::to_string(port.value_or(53));
+    c.backend.resolver =
+        util::Endpoint{*address, static_cast<std::uint16_t>(port.value_or(53))}.to_string();
 }
 
 void domain(bosh::Route& r, const toml::node& node, const Ctx& ctx) {
