@@ -24,32 +24,6 @@ void put_bytes(std::string& out, const util::IpAddress& a) {
     }
 }
 
-// §2.1 writes IPv6 as hex groups only: an IPv4-mapped address, which
-// RFC 5952 writes with a dotted tail, as ::ffff:xxxx:xxxx.
-std::string v1_text(const util::IpAddress& a) {
-    if (a.is_v4() || !a.unmapped().is_v4()) {
-        return a.to_string();
-    }
-    static constexpr char kHex[] = "0123456789abcdef";
-    const auto b = a.bytes();
-    std::string out = "::ffff:";
-    for (int group = 0; group < 2; ++group) {
-        const unsigned v = static_cast<unsigned>(b[12 + 2 * group] << 8 | b[13 + 2 * group]);
-        bool started = false;
-        for (int shift = 12; shift >= 0; shift -= 4) {
-            const unsigned nibble = (v >> shift) & 0xf;
-            if (nibble != 0 || started || shift == 0) {
-                out += kHex[nibble];
-                started = true;
-            }
-        }
-        if (group == 0) {
-            out += ':';
-        }
-    }
-    return out;
-}
-
 } // namespace
 
 std::string proxy_header(bosh::ProxyProtocol version, const util::Endpoint& source,
@@ -67,12 +41,13 @@ std::string proxy_header(bosh::ProxyProtocol version, const util::Endpoint& sour
     }
     std::string out;
     if (version == bosh::ProxyProtocol::V1) {
-        // §2.1: addresses in their canonical form, ports in decimal, no
-        // leading zeros, single spaces, CRLF.
+        // §2.1: addresses in their canonical form (IPv6 as hex groups only,
+        // an IPv4-mapped one too), ports in decimal, no leading zeros,
+        // single spaces, CRLF.
         out = "PROXY ";
         out += v4 ? "TCP4 " : "TCP6 ";
-        out += v1_text(src) + " " + v1_text(dst) + " " + std::to_string(source.port) + " " +
-               std::to_string(destination.port) + "\r\n";
+        out += src.to_hex_groups() + " " + dst.to_hex_groups() + " " + std::to_string(source.port) +
+               " " + std::to_string(destination.port) + "\r\n";
         return out;
     }
     out.assign(kV2Signature.begin(), kV2Signature.end());

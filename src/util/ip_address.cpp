@@ -140,8 +140,8 @@ std::string quad_to_string(const std::uint8_t* b) {
     return out;
 }
 
-std::string v6_to_string(const std::array<std::uint8_t, 16>& b) {
-    if (is_mapped(b)) {
+std::string v6_to_string(const std::array<std::uint8_t, 16>& b, bool dotted_tail) {
+    if (dotted_tail && is_mapped(b)) {
         return "::ffff:" + quad_to_string(b.data() + 12); // RFC 5952 §5
     }
     std::array<unsigned, kGroups> g{};
@@ -250,7 +250,11 @@ IpAddress IpAddress::masked(unsigned prefix) const {
 }
 
 std::string IpAddress::to_string() const {
-    return is_v4() ? quad_to_string(bytes_.data()) : v6_to_string(bytes_);
+    return is_v4() ? quad_to_string(bytes_.data()) : v6_to_string(bytes_, true);
+}
+
+std::string IpAddress::to_hex_groups() const {
+    return is_v4() ? quad_to_string(bytes_.data()) : v6_to_string(bytes_, false);
 }
 
 std::size_t IpAddressHash::operator()(const IpAddress& a) const noexcept {

@@ -55,6 +55,9 @@ public:
     // run of two or more zero groups, the first on a tie); an IPv4-mapped
     // address as ::ffff:a.b.c.d.
     std::string to_string() const;
+    // The same, but an IPv4-mapped address in hex groups too
+    // (::ffff:c000:201): the PROXY protocol's v1 form.
+    std::string to_hex_groups() const;
 
     auto operator<=>(const IpAddress&) const = default;
     bool operator==(const IpAddress&) const = default;

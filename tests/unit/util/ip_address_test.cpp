@@ -319,3 +319,10 @@ TEST_SUITE("util/cidr") {
         CHECK_FALSE(Cidr::parse("::/0")->contains(ip("192.0.2.9")));
     }
 }
+
+TEST_CASE("to_hex_groups: as to_string, but an IPv4-mapped address in hex groups") {
+    CHECK(IpAddress::parse("::ffff:192.0.2.1")->to_hex_groups() == "::ffff:c000:201");
+    CHECK(IpAddress::parse("::ffff:0.0.0.0")->to_hex_groups() == "::ffff:0:0");
+    CHECK(IpAddress::parse("2001:db8::1")->to_hex_groups() == "2001:db8::1");
+    CHECK(IpAddress::parse("192.0.2.1")->to_hex_groups() == "192.0.2.1");
+}
