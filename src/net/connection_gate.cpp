@@ -25,9 +25,8 @@ std::size_t default_max_connections() {
     return std::clamp<std::size_t>((nofile - kOwnDescriptors) * 2 / 3, 1, kMaxConnectionsDefault);
 }
 
-ConnectionGate::ConnectionGate(const ConnectionLimits& limits, OnRefused on_refused,
-                               OnClosed on_closed)
-    : on_refused_(std::move(on_refused)), on_closed_(std::move(on_closed)) {
+ConnectionGate::ConnectionGate(const ConnectionLimits& limits, OnRefused on_refused)
+    : on_refused_(std::move(on_refused)) {
     set_limits(limits);
 }
 
@@ -77,8 +76,9 @@ std::size_t ConnectionGate::open_from(const util::IpAddress& peer) const {
     return it == per_ip_.end() ? 0 : it->second;
 }
 
-void ConnectionGate::track(evhttp_connection* evcon, const util::IpAddress& peer) {
-    tracked_[evcon] = Tracked{peer, counts_per_ip(peer)};
+void ConnectionGate::track(evhttp_connection* evcon, const util::IpAddress& peer,
+                           std::unique_ptr<HeadGuard> guard) {
+    tracked_[evcon] = Tracked{peer, counts_per_ip(peer), nullptr, nullptr, std::move(guard)};
     evhttp_connection_set_closecb(evcon, &ConnectionGate::on_close, this);
 }
 
@@ -98,15 +98,13 @@ void ConnectionGate::on_close(evhttp_connection* evcon, void* self) noexcept {
     if (it == gate->tracked_.end()) {
         return;
     }
-    const Tracked tracked = it->second;
+    Tracked tracked = std::move(it->second);
     gate->tracked_.erase(it);
     gate->release(tracked.peer, tracked.per_ip);
     if (tracked.hook) {
         tracked.hook(evcon, tracked.arg);
     }
-    if (gate->on_closed_) {
-        gate->on_closed_(evcon);
-    }
+    // tracked.guard goes last, with the bufferevent still there.
 }
 
 } // namespace boshd::net

@@ -16,11 +16,13 @@
 // registers through set_close_hook() instead of evhttp_connection_set_closecb.
 #pragma once
 
+#include "net/head_guard.h"
 #include "util/ip_address.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -52,12 +54,10 @@ public:
     // Told of each refused connection; the caller rate-limits its log line.
     using OnRefused = std::function<void(Refusal why, const util::IpAddress& peer)>;
     using CloseHook = void (*)(evhttp_connection*, void*);
-    // Told of each tracked connection closing, after its close hook.
-    using OnClosed = std::function<void(evhttp_connection*)>;
 
     // The gate must outlive the evhttp whose connections it tracks (freeing
     // an evhttp closes them into the gate).
-    ConnectionGate(const ConnectionLimits& limits, OnRefused on_refused, OnClosed on_closed = {});
+    ConnectionGate(const ConnectionLimits& limits, OnRefused on_refused);
     ~ConnectionGate();
 
     ConnectionGate(const ConnectionGate&) = delete;
@@ -73,7 +73,10 @@ public:
     // Counts a connection admitted but never tracked out again.
     void release(const util::IpAddress& peer) { release(peer, counts_per_ip(peer)); }
     // An admitted connection, now evhttp's: counted out when it closes.
-    void track(evhttp_connection* evcon, const util::IpAddress& peer);
+    // |guard| watches its request heads and goes with it, destroyed from its
+    // close callback while its bufferevent still exists (net/head_guard.h).
+    void track(evhttp_connection* evcon, const util::IpAddress& peer,
+               std::unique_ptr<HeadGuard> guard = nullptr);
     // |hook| (null: none) runs when |evcon| closes, before the gate counts it
     // out; for a connection the gate does not track, evhttp's own close
     // callback is set instead.
@@ -90,6 +93,7 @@ private:
         bool per_ip = true; // counted in per_ip_ (the exemptions may change)
         CloseHook hook = nullptr;
         void* arg = nullptr;
+        std::unique_ptr<HeadGuard> guard;
     };
     static void on_close(evhttp_connection* evcon, void* self) noexcept;
     // The one place that decides which addresses the per-address limit
@@ -100,7 +104,6 @@ private:
     ConnectionLimits limits_;
     std::size_t max_connections_;
     OnRefused on_refused_;
-    OnClosed on_closed_;
     std::size_t open_ = 0;
     std::unordered_map<util::IpAddress, std::size_t, util::IpAddressHash> per_ip_;
     std::unordered_map<evhttp_connection*, Tracked> tracked_;

@@ -76,12 +76,8 @@ constexpr auto kRefusalLogPeriod = std::chrono::seconds(10);
 HttpFrontend::HttpFrontend(event_base* base, const HttpConfig& config, HttpHandler& handler,
                            const util::Logger& log)
     : base_(base), config_(config), handler_(handler), log_(log),
-      gate_(
-          limits_of(config),
-          [this](ConnectionGate::Refusal why, const util::IpAddress& peer) {
-              log_refusal(why, peer);
-          },
-          [this](evhttp_connection* evcon) { guards_.erase(evcon); }),
+      gate_(limits_of(config), [this](ConnectionGate::Refusal why,
+                                      const util::IpAddress& peer) { log_refusal(why, peer); }),
       http_(evhttp_new(base)),
       listener_(base, http_.get(),
                 [this](std::string_view reason, long pause_ms) {
@@ -133,8 +129,12 @@ void HttpFrontend::admit_fresh() {
         if (evcon) {
             const auto peer = to_endpoint(evhttp_connection_get_addr(evcon));
             if (f.usable && peer && gate_.admit(peer->address)) {
-                gate_.track(evcon, peer->address);
-                guard(evcon);
+                if (auto watch = guard(evcon)) {
+                    gate_.track(evcon, peer->address, std::move(watch));
+                } else {
+                    gate_.release(peer->address);
+                    evhttp_connection_free(evcon); // unread; its socket closes here
+                }
             } else {
                 if (!f.usable) {
                     log_.warning("http.accept_failed",
@@ -149,17 +149,16 @@ void HttpFrontend::admit_fresh() {
     }
 }
 
-// Watches |evcon|'s request heads (net/head_guard.h); a connection that
-// cannot be watched is not served.
-void HttpFrontend::guard(evhttp_connection* evcon) {
+// What watches |evcon|'s request heads (net/head_guard.h), or null when
+// libevent cannot make it: such a connection is not served.
+std::unique_ptr<HeadGuard> HttpFrontend::guard(evhttp_connection* evcon) {
     try {
-        guards_[evcon] = std::make_unique<HeadGuard>(
+        return std::make_unique<HeadGuard>(
             base_, evcon, config_.max_header_size, config_.header_timeout,
             [this](evhttp_connection* c, const HeadRefusal& r) { refuse_connection(c, r); });
     } catch (const std::exception& e) {
-        guards_.erase(evcon);
         log_.warning("http.accept_failed", {{"reason", e.what()}});
-        evhttp_connection_free(evcon);
+        return nullptr;
     }
 }
 

@@ -120,7 +120,7 @@ private:
     void log_refusal(ConnectionGate::Refusal why, const util::IpAddress& peer);
     // Answers |refusal| on |evcon| (net/request_head.h) and frees it.
     void refuse_connection(evhttp_connection* evcon, const HeadRefusal& refusal);
-    void guard(evhttp_connection* evcon);
+    std::unique_ptr<HeadGuard> guard(evhttp_connection* evcon);
     static void on_refusal_written(bufferevent* bev, void* evcon) noexcept;
     static void on_refusal_error(bufferevent* bev, short what, void* evcon) noexcept;
     static void on_request(evhttp_request* req, void* self) noexcept;
@@ -159,7 +159,6 @@ private:
         bool usable;      // false: no TLS could be set up, to be closed
     };
     std::vector<Fresh> fresh_;
-    std::unordered_map<evhttp_connection*, std::unique_ptr<HeadGuard>> guards_;
     // Refusals since the last http.connection_refused line, and its time.
     std::uint64_t refused_ = 0;
     std::optional<util::TimePoint> refused_logged_;
