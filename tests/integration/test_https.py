@@ -117,7 +117,7 @@ class HttpsTest(BoshTestCase):
                 got += chunk
         # Closed, with at most a TLS alert: never an HTTP answer.
         self.assertNotIn(b"HTTP/", got)
-        self.assertEqual(self.boshd.count("http.request"), 2)
+        self.assertEqual(len(self.boshd.wait_log("http.request", count=2)), 2)
         # The held HTTPS request is still there and answered.
         conn.push(message("still-held"))
         self.assertHasStanza(held.read_response(), "message")

@@ -170,7 +170,7 @@ class SrvTargetTest(SrvTestCase):
         # The first failure is a retry, the last one the link's, logged once.
         self.assertEqual(len(self.boshd.wait_log("backend.retry")), 1)
         self.assertIn("a.hosting.test", self.boshd.log_events("backend.retry")[0][1]["reason"])
-        self.assertEqual(self.boshd.count("backend.closed"), 1)
+        self.assertEqual(len(self.boshd.wait_log("backend.closed")), 1)
         # An SRV answer was had: no fall-back to the domain's own address.
         self.assertEqual(dns.asked(DOMAIN), [])
 

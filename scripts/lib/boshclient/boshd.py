@@ -298,6 +298,9 @@ class Boshd:
         return out
 
     def count(self, event, **fields):
+        """Lines read so far. A reply can reach the test before the line
+        logged with it has been read: count what a reply implies with
+        wait_log(count=N)."""
         return len(self.log_events(event, **fields))
 
     def wait_log(self, event, count=1, timeout=5.0, **fields):
