@@ -5,8 +5,10 @@
 #include <array>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <openssl/ssl.h>
 #include <stdexcept>
 
 namespace boshd::net {
@@ -15,6 +17,8 @@ namespace {
 
 constexpr HeadRefusal kTimedOut{408, "Request Timeout",
                                 "request head or body not complete within http.header_timeout"};
+constexpr HeadRefusal kHandshakeTimedOut{
+    408, "Request Timeout", "TLS handshake not complete within http.header_timeout", false};
 
 } // namespace
 
@@ -29,6 +33,12 @@ HeadGuard::HeadGuard(event_base* base, evhttp_connection* evcon, std::size_t max
     entry_ = evbuffer_add_cb(input_, &HeadGuard::on_input, this);
     if (!entry_) {
         throw std::runtime_error("cannot watch a connection's input");
+    }
+    // The handshake's deadline. evhttp's idle timeout cannot bound it: it
+    // restarts with every byte read, however few.
+    if (handshaking()) {
+        const timeval tv = to_timeval(timeout_);
+        evtimer_add(timer_.get(), &tv);
     }
 }
 
@@ -95,8 +105,23 @@ void HeadGuard::refuse(const HeadRefusal& refusal) {
     event_active(timer_.get(), EV_TIMEOUT, 1);
 }
 
+bool HeadGuard::handshaking() const {
+    SSL* ssl = bufferevent_openssl_get_ssl(evhttp_connection_get_bufferevent(evcon_));
+    return ssl != nullptr && SSL_is_init_finished(ssl) == 0;
+}
+
 void HeadGuard::on_timer(int, short, void* arg) noexcept {
     auto* self = static_cast<HeadGuard*>(arg);
+    if (!self->refusal_ && self->scanner_.phase() == RequestHeadScanner::Phase::Idle) {
+        // No head has begun, so this is the deadline armed at accept for
+        // the TLS handshake. Done in time, the connection idles under
+        // http.idle_timeout like any other.
+        if (self->handshaking()) {
+            self->refusal_ = kHandshakeTimedOut;
+            self->on_refused_(self->evcon_, kHandshakeTimedOut); // frees this guard
+        }
+        return;
+    }
     if (!self->refusal_ &&
         !(bufferevent_get_enabled(evhttp_connection_get_bufferevent(self->evcon_)) & EV_READ)) {
         // evhttp is not reading: it holds or answers an earlier request on

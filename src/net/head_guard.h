@@ -2,7 +2,10 @@
 // bufferevent: an evbuffer callback on the input buffer sees the bytes as
 // they arrive, before evhttp's read callback parses them, and a timer cuts
 // off a head or body not complete within http.header_timeout of its first
-// byte. A refusal takes evhttp's callbacks off the bufferevent at once (so
+// byte. On an HTTPS connection the same clock first bounds the TLS
+// handshake, from accept: a client that trickles its handshake is cut off as
+// one that trickles its head is, without an answer (there is no channel for
+// one yet). A refusal takes evhttp's callbacks off the bufferevent at once (so
 // evhttp never parses the refused bytes) and is handed to |on_refused| from the loop, outside any
 // callback of the connection, which answers and frees the connection.
 //
@@ -41,6 +44,7 @@ private:
     static void on_timer(int, short, void* self) noexcept;
     void scanned(RequestHeadScanner::Phase before, std::uint64_t started_before);
     void refuse(const HeadRefusal& refusal);
+    bool handshaking() const;
 
     evhttp_connection* evcon_;
     evbuffer* input_;

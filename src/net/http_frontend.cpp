@@ -176,9 +176,13 @@ void HttpFrontend::refuse_connection(evhttp_connection* evcon, const HeadRefusal
     log_.notice("http.refused",
                 {{"ip", host ? host : "-"},
                  {"peer", std::string(host ? host : "-") + ":" + std::to_string(port)},
-                 {"status", refusal.status},
+                 {"status", refusal.answerable ? std::to_string(refusal.status) : "none"},
                  {"reason", refusal.why}});
     handler_.on_head_refused(refusal.status);
+    if (!refusal.answerable) {
+        evhttp_connection_free(evcon); // the gate counts it out
+        return;
+    }
     const std::string body = std::string(refusal.why) + "\n";
     std::string reply = "HTTP/1.1 " + std::to_string(refusal.status) + " " +
                         std::string(refusal.reason) +

@@ -41,6 +41,9 @@ struct HeadRefusal {
     int status;
     std::string_view reason; // the status line's reason phrase
     std::string_view why;    // for the log and the body
+    // False when no HTTP answer can be sent (a TLS handshake not done): the
+    // connection is closed without one.
+    bool answerable = true;
 };
 
 class RequestHeadScanner {

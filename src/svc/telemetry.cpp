@@ -170,7 +170,8 @@ std::string render_metrics(const bosh::Counters& c, const Telemetry& telemetry,
                http.refused_max_connections_per_ip);
     out.family("boshd_http_heads_refused_total", "counter",
                "Requests refused by their head before evhttp read them (405 unknown method, "
-               "408 http.header_timeout, 414 request line, 431 header block), by status; "
+               "408 http.header_timeout, a TLS handshake's too, 414 request line, 431 header "
+               "block), by status; "
                "not in boshd_http_responses_total.");
     for (const auto& [status, n] : http.heads_refused) {
         out.sample("boshd_http_heads_refused_total", {{"status", std::to_string(status)}}, n);

@@ -11,6 +11,7 @@ import socket
 import ssl
 import subprocess
 import tempfile
+import time
 import unittest
 
 from boshclient.boshd import make_config, route
@@ -33,7 +34,9 @@ def der_of(pem_path):
     return ssl.PEM_cert_to_DER_cert(pem[:pem.index(end) + len(end)])
 
 
-class HttpsTest(BoshTestCase):
+class HttpsCase(BoshTestCase):
+    http = {}  # more [http] settings
+
     def setUp(self):
         self.certdir = tempfile.mkdtemp(prefix="boshd-it-https-")
         self.addCleanup(shutil.rmtree, self.certdir, True)
@@ -43,10 +46,14 @@ class HttpsTest(BoshTestCase):
         super().setUp()
 
     def boshd_config(self):
-        return make_config(self.routes(), http={"tls_cert": self.cert, "tls_key": self.key})
+        return make_config(self.routes(),
+                           http=dict(self.http, tls_cert=self.cert, tls_key=self.key))
 
     def https_session(self, **kw):
         return self.new_session(ssl_context=self.ca.client_context(), **kw)
+
+
+class HttpsTest(HttpsCase):
 
     def test_bosh_session_over_https(self):
         s = self.https_session()
@@ -180,6 +187,74 @@ class HttpsTest(BoshTestCase):
         self.assertEqual(self.boshd.count("http.plaintext"), 0)
         plain = self.launch(make_config(self.routes()))
         self.assertEqual(plain.count("http.plaintext"), 0)
+
+
+def closed_within(sock, seconds):
+    """True when the peer closes |sock| (EOF or reset) within |seconds|,
+    having sent nothing."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+class HandshakeTimeoutTest(HttpsCase):
+    """http.header_timeout bounds the TLS handshake, from accept; evhttp's
+    idle timeout would not: it restarts with every byte."""
+    http = {"header_timeout": 1}
+
+    def client_hello(self):
+        """The first flight of a real TLS client, as bytes."""
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = self.ca.client_context().wrap_bio(incoming, outgoing, server_hostname="localhost")
+        with self.assertRaises(ssl.SSLWantReadError):
+            tls.do_handshake()
+        return outgoing.read()
+
+    def test_a_trickled_handshake_is_cut_off_without_an_answer(self):
+        s = self.https_session()
+        s.create()
+        conn = self.xmpp.wait_connection(0)
+        held, _ = s.send()  # a live session, held across the cut
+        hello = self.client_hello()
+        with socket.create_connection(("127.0.0.1", self.boshd.port), timeout=5) as raw:
+            started = time.monotonic()
+            closed = False
+            for i in range(len(hello)):
+                self.assertLess(time.monotonic() - started, 4.0, "never cut off")
+                try:
+                    raw.sendall(hello[i:i + 1])
+                except OSError:
+                    closed = True
+                    break
+                if closed_within(raw, 0.2):
+                    closed = True
+                    break
+            elapsed = time.monotonic() - started
+        self.assertTrue(closed)
+        self.assertGreaterEqual(elapsed, 0.9)
+        self.assertLess(elapsed, 2.5)
+        line = self.boshd.wait_log("http.refused", status="none")[0][1]
+        self.assertIn("TLS handshake", line["reason"])
+        # The held request of the live session is answered as ever.
+        conn.push(message("after-the-cut"))
+        self.assertHasStanza(held.read_response(), "message")
+
+    def test_a_silent_connection_is_closed(self):
+        with socket.create_connection(("127.0.0.1", self.boshd.port), timeout=5) as raw:
+            started = time.monotonic()
+            self.assertTrue(closed_within(raw, 4.0))
+            self.assertLess(time.monotonic() - started, 2.5)
+        self.boshd.wait_log("http.refused", status="none")
+
+    def test_a_finished_handshake_may_idle_before_its_request(self):
+        c = self.https_session().conn()
+        time.sleep(1.5)  # past header_timeout, with nothing of a request sent
+        self.assertEqual(c.request("GET", "/http-bind").status, 200)
+        self.assertEqual(self.boshd.count("http.refused"), 0)
 
 
 class HttpsFilesTest(unittest.TestCase):
