@@ -5,10 +5,27 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string>
 #include <sys/socket.h>
 
 namespace boshd::net {
+
+namespace {
+
+// The client has sent its FIN, or the connection was reset: TCP has left
+// ESTABLISHED, whatever bytes of the client still wait in the socket.
+bool peer_finished(evutil_socket_t fd) {
+    tcp_info info{};
+    socklen_t len = sizeof(info);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) {
+        return false;
+    }
+    return info.tcpi_state != TCP_ESTABLISHED;
+}
+
+} // namespace
 
 HeldRequest::HeldRequest(event_base* base, ConnectionGate& gate, evhttp_request* req,
                          bosh::RequestId id, util::TimePoint arrived, GoneFn on_gone)
@@ -26,8 +43,18 @@ HeldRequest::HeldRequest(event_base* base, ConnectionGate& gate, evhttp_request*
     // readable and writable, never as EV_CLOSED, and a level-triggered error
     // nobody listens for makes every loop iteration return at once.
     short what = EV_READ;
-    if (event_base_get_features(base) & EV_FEATURE_EARLY_CLOSE) {
+    const int features = event_base_get_features(base);
+    if (features & EV_FEATURE_EARLY_CLOSE) {
         what |= EV_CLOSED;
+    }
+    // Edge-triggered, the watch wakes once per change (bytes arriving, FIN,
+    // reset) and never again for bytes left unread, so it can go on watching
+    // behind bytes that must stay in the socket. evhttp has no event of its
+    // own on the socket meanwhile (it stopped reading, and it writes only
+    // after disarm()), so nothing else is made edge-triggered with it.
+    if (features & EV_FEATURE_ET) {
+        what |= EV_ET | EV_PERSIST;
+        edge_triggered_ = true;
     }
     closed_watch_.reset(event_new(base, fd, what, &HeldRequest::on_socket_event, this));
     if (closed_watch_) {
@@ -90,27 +117,42 @@ void HeldRequest::on_socket_event(evutil_socket_t fd, short, void* arg) noexcept
     char byte = 0;
     const auto n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n > 0) {
-        // A pipelined request waits in the socket (C124-18-01). Leave it for
-        // evhttp to read once we answer; stop watching, since its bytes would
-        // keep the socket readable. A later close is noticed when we write.
-        self->closed_watch_.reset();
-        return;
+        // Bytes wait in the socket: a pipelined request (C124-18-01), for
+        // evhttp to read once we answer, or on HTTPS perhaps a TLS alert
+        // (close_notify), which only OpenSSL can tell from data.
+        if (!self->edge_triggered_) {
+            // Level-triggered, they would wake us on every turn of the loop:
+            // stop watching. A later close is noticed when we write.
+            self->closed_watch_.reset();
+            return;
+        }
+        if (!peer_finished(fd)) {
+            return; // the client is still there: wait for the next change
+        }
+        // The client sent them and left.
+        return self->drop_connection();
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        event_add(self->closed_watch_.get(), nullptr); // spurious wake-up: keep watching
+        if (!self->edge_triggered_) {
+            event_add(self->closed_watch_.get(), nullptr); // keep watching
+        }
         return;
     }
     // End of stream (n == 0: FIN, also a half-close after the request) or an
     // error such as ECONNRESET: the client is gone. A half-close cannot be told
     // from a reset here, so it drops the held request too (C124-5-01, a
     // deliberate deviation; see xep/matrix.tsv).
-    evhttp_connection* evcon = self->evcon_;
-    self->disarm();
+    self->drop_connection();
+}
+
+void HeldRequest::drop_connection() {
+    evhttp_connection* evcon = evcon_;
+    disarm();
     // Frees the queued request with the connection; never re-enable EV_READ on
     // evhttp's bufferevent instead: one pipelined byte would make 2.1.12 call
     // event_errx (evhttp_read_cb, "illegal connection state").
     evhttp_connection_free(evcon);
-    self->gone();
+    gone();
 }
 
 } // namespace boshd::net

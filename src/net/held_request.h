@@ -6,9 +6,11 @@
 //   - complete(): boshd answers; the request is gone afterwards;
 //   - the client goes away (FIN, reset, or libevent drops the connection):
 //     on_gone(id) is called once, the request is gone.
-// A client that pipelines its next request while this one is held is not
-// watched any more (its bytes must stay in the socket for evhttp); if it then
-// leaves, the reply fails to write and evhttp frees the connection.
+// Bytes a client sends while its request is held (its next request,
+// pipelined, or on HTTPS a TLS close_notify alert) stay in the socket for
+// evhttp; the client leaving after them is still noticed at once, where the
+// event backend is edge-triggered (epoll). Elsewhere such a client is not
+// watched any more, and its leaving is noticed when the reply fails to write.
 // Either way request() is null afterwards. The owner destroys the object
 // later, never from inside on_gone (destruction is deferred to a reaper).
 #pragma once
@@ -57,6 +59,7 @@ private:
     static void on_socket_event(int fd, short what, void* self) noexcept;
     void disarm();
     void gone();
+    void drop_connection();
 
     ConnectionGate& gate_;
     evhttp_request* req_;
@@ -65,6 +68,7 @@ private:
     util::TimePoint arrived_;
     GoneFn on_gone_;
     EventPtr closed_watch_;
+    bool edge_triggered_ = false; // closed_watch_ wakes on changes only
 };
 
 } // namespace boshd::net

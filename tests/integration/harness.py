@@ -120,6 +120,13 @@ class BoshSession:
         return conn.read_response(timeout)
 
 
+def cpu_seconds(pid):
+    """User and system CPU time process |pid| has used so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def message(text, to="user@example.com/r", frm=None, xmlns=True):
     ns = " xmlns='jabber:client'" if xmlns else ""
     f = " from=%s" % q(frm) if frm else ""

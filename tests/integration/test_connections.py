@@ -5,13 +5,12 @@ once per 10 s however many are refused, never spin, and follow a reload.
 127.0.0.2 and 127.0.0.3 are other client addresses: Linux routes all of
 127/8 on lo."""
 
-import os
 import socket
 import time
 
 from boshclient.boshd import Boshd, make_config
 from boshclient.httpclient import HttpClient, NoResponse
-from harness import BOSHD, BoshTestCase, message
+from harness import BOSHD, BoshTestCase, cpu_seconds, message
 
 WAIT = 5.0
 
@@ -32,12 +31,6 @@ def served(port, source="127.0.0.1"):
         return None
     assert resp.status == 200, resp
     return c
-
-
-def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class PerAddressLimitTest(BoshTestCase):

@@ -4,10 +4,33 @@ ARCHITECTURE.md §5 (pipelining while a request is held must not reach
 evhttp_read_cb's "illegal connection state")."""
 
 from boshclient.boshd import make_config
-from harness import BoshTestCase, message
+import time
+
+from harness import BoshTestCase, cpu_seconds, message
 
 
 class ConnectionTest(BoshTestCase):
+
+    def test_C124_18_01_a_client_leaving_after_pipelining_is_noticed_at_once(self):
+        # Its pipelined request stays in the socket for evhttp without making
+        # boshd spin, and its FIN is still noticed while the first is held
+        # (net/held_request.h), not at the reply's write after `wait`.
+        s, _ = self.open_session(hold=1, wait=60)
+        c = s.conn()
+        hdrs = [("Content-Type", "text/xml; charset=utf-8")]
+        n = self.requests_seen()
+        c.send("POST", s.path, s.body(rid=s.rid + 1), hdrs)
+        self.wait_requests_seen(n + 1)
+        # Sent once the first is held, so that it waits in the socket, not
+        # in what evhttp read with the first.
+        c.send("POST", s.path, s.body(message("never-read"), rid=s.rid + 2), hdrs)
+        pid = self.boshd.proc.pid
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        used = cpu_seconds(pid) - before
+        self.assertLess(used, 0.3, "boshd used %.2f s of CPU holding one request" % used)
+        c.close()
+        self.boshd.wait_log("http.gone", timeout=2.0)
 
     def test_C124_18_01_pipelined_requests_while_first_is_held(self):
         s, conn = self.open_session(hold=1, wait=10)

@@ -129,6 +129,26 @@ class HttpsTest(HttpsCase):
         conn.push(message("still-held"))
         self.assertHasStanza(held.read_response(), "message")
 
+    def test_a_client_leaving_with_close_notify_is_noticed_at_once(self):
+        # Its TLS alert waits in the socket as data would; its FIN after it
+        # is still noticed while the request is held (net/held_request.h),
+        # not when boshd next writes, after `wait`.
+        s = self.https_session()
+        s.create(wait=60)
+        self.xmpp.wait_connection(0)
+        held, _ = s.send()
+        self.boshd.wait_log("http.request", count=2)
+        held.sock.settimeout(0.3)
+        try:
+            held.sock.unwrap()  # sends close_notify; boshd sends none back
+        except (OSError, ssl.SSLError):
+            pass
+        held.close()
+        self.boshd.wait_log("http.gone", timeout=2.0)
+        # The session goes on, on a new connection.
+        c, _ = s.send(message("after-close-notify"))
+        self.xmpp.conns[0].wait_data("after-close-notify")
+
     def test_hostile_requests_over_https_get_their_4xx(self):
         # The checker's answers go out through TLS (net/http_frontend.cpp).
         for request, status in ((b"post /http-bind HTTP/1.1\r\nHost: x\r\n\r\n", 405),
