@@ -255,6 +255,10 @@ bufferevent* HttpFrontend::new_bufferevent(event_base* base, void* arg) noexcept
     return bev;
 }
 
+// With HTTPS set, every connection of the listener is TLS: BOSH over HTTPS
+// (C124-19.1-01), and a plain HTTP request, for a session created over
+// HTTPS or not, fails its handshake and is closed unanswered, touching no
+// session (C124-19.1-02, C124-19.1-03).
 bufferevent* HttpFrontend::make_bufferevent(event_base* base) {
     if (!tls_) {
         return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE); // as evhttp's own

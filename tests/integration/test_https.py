@@ -55,7 +55,7 @@ class HttpsCase(BoshTestCase):
 
 class HttpsTest(HttpsCase):
 
-    def test_bosh_session_over_https(self):
+    def test_C124_19_1_01_bosh_session_over_https(self):
         s = self.https_session()
         resp = s.create()
         self.assertEqual(resp.status, 200, resp)
@@ -108,26 +108,37 @@ class HttpsTest(HttpsCase):
                 ctx.wrap_socket(raw, server_hostname="localhost")
         self.assertRegex(str(caught.exception).upper(), "NO[ _]APPLICATION[ _]PROTOCOL")
 
-    def test_plain_http_to_https_port_refused_others_undisturbed(self):
+    def test_C124_19_1_02_03_plain_http_for_an_https_session_is_closed_and_the_session_goes_on(self):
         s = self.https_session()
         s.create()
         conn = self.xmpp.wait_connection(0)
         held, _ = s.send()  # an empty request, held by boshd
         self.boshd.wait_log("http.request", count=2)
+        # The session's next request, valid sid and rid, in plain HTTP.
+        body = s.body(message("over-plain"))
+        body = body if isinstance(body, bytes) else body.encode()
         with socket.create_connection(("127.0.0.1", self.boshd.port), timeout=5) as plain:
-            plain.sendall(b"POST /http-bind HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n<a/>x")
+            plain.sendall(b"POST /http-bind HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: text/xml; charset=utf-8\r\n"
+                          b"Content-Length: %d\r\n\r\n" % len(body) + body)
             got = b""
             while True:
                 chunk = plain.recv(4096)
                 if not chunk:
                     break
                 got += chunk
-        # Closed, with at most a TLS alert: never an HTTP answer.
+        # C124-19.1-02: closed, with at most a TLS alert; never an HTTP answer,
+        # and nothing of it reached the session or the server.
         self.assertNotIn(b"HTTP/", got)
         self.assertEqual(len(self.boshd.wait_log("http.request", count=2)), 2)
-        # The held HTTPS request is still there and answered.
+        self.assertEqual(conn.count("over-plain"), 0)
+        # C124-19.1-03: the session is not ended. The held HTTPS request is
+        # still there and answered, and the same request over HTTPS is served.
         conn.push(message("still-held"))
         self.assertHasStanza(held.read_response(), "message")
+        c, _ = s.send(message("over-https"))
+        conn.wait_data("over-https")
+        self.assertEqual(conn.count("over-plain"), 0)
 
     def test_a_client_leaving_with_close_notify_is_noticed_at_once(self):
         # Its TLS alert waits in the socket as data would; its FIN after it
