@@ -146,3 +146,38 @@ class TrustedProxiesReloadTest(ClientTestCase):
         self.boshd.reload(text)
         self.assertCreated(self.post_creation(headers=xff))
         self.boshd.wait_log("session.created", ip="203.0.113.40")
+
+
+class Ipv6PeerTest(ClientTestCase):
+    """A client that reaches boshd over IPv6 (::1) is named and limited by
+    its address as one over IPv4 is (its /64 group: util/ip_address.h)."""
+    http = {"listen": "[::1]:0", "max_connections_per_ip": 3}
+    session = {"max_sessions_per_ip": 1}
+
+    def connect(self):
+        c = HttpClient(self.boshd.port, host="::1")
+        self.addCleanup(c.close)
+        return c
+
+    def test_an_ipv6_peer_is_logged_and_limited_by_its_address(self):
+        s = self.new_session()
+        resp = self.connect().post(PATH, s.creation_body())
+        self.assertCreated(resp)
+        self.boshd.wait_log("session.created", ip="::1")
+        # Over session.max_sessions_per_ip: refused as ::1.
+        links = len(self.xmpp.conns)
+        s2 = self.new_session()
+        self.assertTerminate(self.connect().post(PATH, s2.creation_body()), "policy-violation")
+        line = self.boshd.wait_log("session.refused", ip="::1")[0][1]
+        self.assertEqual(line["limit"], "session.max_sessions_per_ip")
+        self.assertEqual(len(self.xmpp.conns), links)
+
+    def test_an_ipv6_peer_is_held_to_max_connections_per_ip(self):
+        open_ = [self.connect() for _ in range(3)]
+        for c in open_:
+            self.assertEqual(c.request("GET", PATH).status, 200)
+        over = self.connect()
+        self.assertTrue(over.closed_by_peer(), "a 4th connection from ::1 was kept")
+        line = self.boshd.wait_log("http.connection_refused")[0][1]
+        self.assertEqual(line["ip"], "::1")
+        self.assertEqual(line["limit"], "http.max_connections_per_ip")
