@@ -35,7 +35,8 @@ HeldRequest::HeldRequest(event_base* base, ConnectionGate& gate, evhttp_request*
         return;
     }
     gate_.set_close_hook(evcon_, &HeldRequest::on_connection_close, this);
-    const auto fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon_));
+    bufferevent* bev = evhttp_connection_get_bufferevent(evcon_);
+    const auto fd = bufferevent_getfd(bev);
     if (fd < 0) {
         return;
     }
@@ -49,10 +50,16 @@ HeldRequest::HeldRequest(event_base* base, ConnectionGate& gate, evhttp_request*
     }
     // Edge-triggered, the watch wakes once per change (bytes arriving, FIN,
     // reset) and never again for bytes left unread, so it can go on watching
-    // behind bytes that must stay in the socket. evhttp has no event of its
-    // own on the socket meanwhile (it stopped reading, and it writes only
-    // after disarm()), so nothing else is made edge-triggered with it.
-    if (features & EV_FEATURE_ET) {
+    // behind bytes that must stay in the socket. But epoll registers a
+    // descriptor, not an event: an event of evhttp's still on the socket
+    // would turn edge-triggered with it, and the watch level-triggered when
+    // that one goes. evhttp usually has none while a request is held (it
+    // stopped reading, and writes the reply after disarm()); an unwritten
+    // "100 Continue" (Expect: 100-continue) keeps its write event, and then
+    // the watch is level-triggered, as on backends without EV_ET.
+    const bool socket_quiet =
+        bufferevent_get_enabled(bev) == 0 && evbuffer_get_length(bufferevent_get_output(bev)) == 0;
+    if ((features & EV_FEATURE_ET) && socket_quiet) {
         what |= EV_ET | EV_PERSIST;
         edge_triggered_ = true;
     }

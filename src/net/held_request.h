@@ -9,8 +9,9 @@
 // Bytes a client sends while its request is held (its next request,
 // pipelined, or on HTTPS a TLS close_notify alert) stay in the socket for
 // evhttp; the client leaving after them is still noticed at once, where the
-// event backend is edge-triggered (epoll). Elsewhere such a client is not
-// watched any more, and its leaving is noticed when the reply fails to write.
+// watch can be edge-triggered (epoll, and evhttp has no event of its own on
+// the socket). Otherwise such a client is not watched any more, and its
+// leaving is noticed when the reply fails to write.
 // Either way request() is null afterwards. The owner destroys the object
 // later, never from inside on_gone (destruction is deferred to a reaper).
 #pragma once
