@@ -34,16 +34,50 @@ HeadGuard::HeadGuard(event_base* base, evhttp_connection* evcon, std::size_t max
     if (!entry_) {
         throw std::runtime_error("cannot watch a connection's input");
     }
+    SSL* ssl = bufferevent_openssl_get_ssl(evhttp_connection_get_bufferevent(evcon));
+    if (ssl == nullptr) {
+        return;
+    }
+    // evhttp has set the socket (net/http_frontend.cpp, admit_fresh()), and
+    // with it bufferevent_openssl the SSL's BIO.
+    cipher_in_ = SSL_get_rbio(ssl);
+    if (cipher_in_ != nullptr) {
+        BIO_set_callback_arg(cipher_in_, reinterpret_cast<char*>(this));
+        BIO_set_callback_ex(cipher_in_, &HeadGuard::on_cipher_read);
+    }
     // The handshake's deadline. evhttp's idle timeout cannot bound it: it
     // restarts with every byte read, however few.
-    if (handshaking()) {
-        const timeval tv = to_timeval(timeout_);
-        evtimer_add(timer_.get(), &tv);
-    }
+    start_clock();
 }
 
 HeadGuard::~HeadGuard() {
     evbuffer_remove_cb_entry(input_, entry_);
+    if (cipher_in_ != nullptr) {
+        BIO_set_callback_ex(cipher_in_, nullptr);
+        BIO_set_callback_arg(cipher_in_, nullptr);
+    }
+}
+
+// Bytes read from the socket of an HTTPS connection, before OpenSSL has
+// made anything of them: between requests, the first byte of a record
+// starts the clock.
+long HeadGuard::on_cipher_read(bio_st* bio, int oper, const char*, std::size_t, int, long, int ret,
+                               std::size_t* processed) noexcept {
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != nullptr &&
+        *processed > 0) {
+        auto* self = reinterpret_cast<HeadGuard*>(BIO_get_callback_arg(bio));
+        if (self != nullptr && !self->refusal_ &&
+            self->scanner_.phase() == RequestHeadScanner::Phase::Idle &&
+            evtimer_pending(self->timer_.get(), nullptr) == 0) {
+            self->start_clock();
+        }
+    }
+    return ret;
+}
+
+void HeadGuard::start_clock() {
+    const timeval tv = to_timeval(timeout_);
+    evtimer_add(timer_.get(), &tv);
 }
 
 // Called on every change of the input buffer: bytes read from the socket
@@ -85,10 +119,13 @@ void HeadGuard::on_input(evbuffer* buf, const evbuffer_cb_info* info, void* arg)
 void HeadGuard::scanned(RequestHeadScanner::Phase before, std::uint64_t started_before) {
     const auto phase = scanner_.phase();
     if (phase == RequestHeadScanner::Phase::Idle) {
-        evtimer_del(timer_.get());
+        if (record_pending()) {
+            start_clock(); // the next record began in the same read
+        } else {
+            evtimer_del(timer_.get());
+        }
     } else if (phase != before || scanner_.started() != started_before) {
-        const timeval tv = to_timeval(timeout_);
-        evtimer_add(timer_.get(), &tv);
+        start_clock();
     }
 }
 
@@ -110,31 +147,46 @@ bool HeadGuard::handshaking() const {
     return ssl != nullptr && SSL_is_init_finished(ssl) == 0;
 }
 
+// Part of a TLS record read and not yet whole (or whole and not yet read).
+bool HeadGuard::record_pending() const {
+    SSL* ssl = bufferevent_openssl_get_ssl(evhttp_connection_get_bufferevent(evcon_));
+    return ssl != nullptr && SSL_has_pending(ssl) == 1;
+}
+
 void HeadGuard::on_timer(int, short, void* arg) noexcept {
     auto* self = static_cast<HeadGuard*>(arg);
-    if (!self->refusal_ && self->scanner_.phase() == RequestHeadScanner::Phase::Idle) {
-        // No head has begun, so this is the deadline armed at accept for
-        // the TLS handshake. Done in time, the connection idles under
-        // http.idle_timeout like any other.
-        if (self->handshaking()) {
-            self->refusal_ = kHandshakeTimedOut;
-            self->on_refused_(self->evcon_, kHandshakeTimedOut); // frees this guard
+    if (!self->refusal_) {
+        self->refusal_ = self->overdue();
+        if (!self->refusal_) {
+            return;
         }
-        return;
     }
-    if (!self->refusal_ &&
-        !(bufferevent_get_enabled(evhttp_connection_get_bufferevent(self->evcon_)) & EV_READ)) {
+    const HeadRefusal refusal = *self->refusal_;
+    // Frees the connection, and with it this guard: nothing after this line.
+    self->on_refused_(self->evcon_, refusal);
+}
+
+// What the clock's running out means, or nothing when the client is not to
+// blame.
+std::optional<HeadRefusal> HeadGuard::overdue() {
+    const bool idle = scanner_.phase() == RequestHeadScanner::Phase::Idle;
+    if (idle && handshaking()) {
+        return kHandshakeTimedOut;
+    }
+    if (!(bufferevent_get_enabled(evhttp_connection_get_bufferevent(evcon_)) & EV_READ)) {
         // evhttp is not reading: it holds or answers an earlier request on
         // this connection, and the rest of this one waits in the socket
         // (pipelining, C124-18-01). The client is not the slow one: wait.
-        const timeval tv = to_timeval(self->timeout_);
-        evtimer_add(self->timer_.get(), &tv);
-        return;
+        start_clock();
+        return std::nullopt;
     }
-    const HeadRefusal refusal = self->refusal_.value_or(kTimedOut);
-    self->refusal_ = refusal;
-    // Frees the connection, and with it this guard: nothing after this line.
-    self->on_refused_(self->evcon_, refusal);
+    if (idle && !record_pending()) {
+        // No head has begun: the handshake was done in time, or the record
+        // that started the clock was whole and carried no request bytes (an
+        // alert, a key update). The connection idles under http.idle_timeout.
+        return std::nullopt;
+    }
+    return kTimedOut;
 }
 
 } // namespace boshd::net

@@ -274,6 +274,58 @@ class HandshakeTimeoutTest(HttpsCase):
         conn.push(message("after-the-cut"))
         self.assertHasStanza(held.read_response(), "message")
 
+    def tls_over(self, raw):
+        """A TLS client over the raw socket |raw| whose records the test
+        sends itself: (the SSLObject, its outgoing BIO), the handshake done."""
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = self.ca.client_context().wrap_bio(incoming, outgoing, server_hostname="localhost")
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                raw.sendall(outgoing.read())
+                data = raw.recv(65536)
+                self.assertTrue(data, "boshd closed the connection during the handshake")
+                incoming.write(data)
+        raw.sendall(outgoing.read())  # the client's Finished
+        return tls, outgoing
+
+    def test_a_trickled_record_is_cut_off(self):
+        # After the handshake, one TLS record holding a whole request, sent a
+        # byte at a time: boshd sees nothing of the request until the record
+        # is whole, so the clock runs from the record's first byte.
+        with socket.create_connection(("127.0.0.1", self.boshd.port), timeout=5) as raw:
+            tls, outgoing = self.tls_over(raw)
+            time.sleep(1.5)  # idle past header_timeout first: that is allowed
+            tls.write(b"GET /http-bind HTTP/1.1\r\nHost: x\r\n\r\n")
+            record = outgoing.read()
+            started = time.monotonic()
+            closed = False
+            for i in range(len(record) - 1):  # never the last byte
+                self.assertLess(time.monotonic() - started, 4.0, "never cut off")
+                try:
+                    raw.sendall(record[i:i + 1])
+                except OSError:
+                    closed = True
+                    break
+                raw.settimeout(0.2)
+                try:
+                    while raw.recv(65536):  # the 408, encrypted, then the close
+                        pass
+                    closed = True
+                    break
+                except socket.timeout:
+                    pass
+                except ConnectionResetError:
+                    closed = True
+                    break
+            elapsed = time.monotonic() - started
+        self.assertTrue(closed)
+        self.assertGreaterEqual(elapsed, 0.9)
+        self.assertLess(elapsed, 2.5)
+        self.boshd.wait_log("http.refused", status="408")
+
     def test_a_silent_connection_is_closed(self):
         with socket.create_connection(("127.0.0.1", self.boshd.port), timeout=5) as raw:
             started = time.monotonic()
