@@ -147,8 +147,8 @@ constexpr auto kHttpKeys = std::to_array<Key<Config>>({
                  "Seconds a request's head (request line and headers) may take from its first "
                  "byte, and its body from the end of the head; a client slower than that gets "
                  "408 and its connection is closed, however it trickles its bytes. On HTTPS it "
-                 "also bounds the TLS handshake, from accept (closed without an answer). "
-                 "Reloadable, for new connections.",
+                 "also bounds the TLS handshake, from accept (closed without an answer), and "
+                 "each TLS record from its first byte. Reloadable, for new connections.",
                  "BOSH requests are a few hundred bytes; 10 s is ample on a slow mobile link "
                  "and cuts off slow-header (slowloris) attacks, which the idle timeout cannot: "
                  "it restarts with every byte."},
