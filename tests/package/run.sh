@@ -95,9 +95,11 @@ $unitrel/boshd-admin.socket
 $unitrel/boshd.service
 $unitrel/boshd.socket
 usr/bin/boshd
+usr/share/doc/boshd/examples/haproxy/boshd.cfg
+usr/share/doc/boshd/examples/nginx/boshd.conf
 usr/share/man/man5/boshd.toml.5
 usr/share/man/man8/boshd.8"
-same "installed files: boshd, the config, 3 units and 2 manual pages, nothing else" \
+same "installed files: boshd, the config, 3 units, the 2 proxy recipes and 2 manual pages, nothing else" \
     "$(LC_ALL=C sort <<<"$expected")" "$(files_under "$stage")"
 
 if cmp -s conf/boshd.toml "$stage/etc/boshd/boshd.toml"; then
@@ -260,6 +262,8 @@ if meson setup "$work/prefix-local" -Dtests=false --prefix=/usr/local >"$work/pr
 /usr/local/lib/systemd/system/boshd-admin.socket
 /usr/local/lib/systemd/system/boshd.service
 /usr/local/lib/systemd/system/boshd.socket
+/usr/local/share/doc/boshd/examples/haproxy/boshd.cfg
+/usr/local/share/doc/boshd/examples/nginx/boshd.conf
 /usr/local/share/man/man5/boshd.toml.5
 /usr/local/share/man/man8/boshd.8" "$(installed_paths "$work/prefix-local")"
     same "--prefix=/usr/local: ExecStart names /usr/local/bin/boshd and its config" \
@@ -332,7 +336,7 @@ print(opts["buildtype"], str(opts["tests"]).lower())')"
     same "Depends names every runtime library package and adduser" "" "$missing"
     same "conffiles: /etc/boshd/boshd.toml" "/etc/boshd/boshd.toml" \
         "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)"
-    same "the .deb holds the binary, the config, 3 units, 2 compressed manual pages, copyright and changelog" \
+    same "the .deb holds the binary, the config, 3 units, 2 compressed manual pages, the 2 proxy recipes, copyright and changelog" \
         "etc/boshd/boshd.toml
 $unitrel/boshd-admin.socket
 $unitrel/boshd.service
@@ -340,6 +344,8 @@ $unitrel/boshd.socket
 usr/bin/boshd
 usr/share/doc/boshd/changelog.Debian.gz
 usr/share/doc/boshd/copyright
+usr/share/doc/boshd/examples/haproxy/boshd.cfg
+usr/share/doc/boshd/examples/nginx/boshd.conf
 usr/share/man/man5/boshd.toml.5.gz
 usr/share/man/man8/boshd.8.gz" \
         "$(dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -v '/$' | sed 's|^\./||' | LC_ALL=C sort)"
@@ -355,7 +361,7 @@ usr/share/man/man8/boshd.8.gz" \
     fi
     same "the packaged units are the installed ones" "" \
         "$(diff -r "$stage/$unitrel" "$extract/$unitrel" 2>&1)"
-    same "md5sums lists every file and matches" "9" \
+    same "md5sums lists every file and matches" "11" \
         "$(cd "$extract" && md5sum --quiet -c DEBIAN/md5sums 2>&1 && wc -l <DEBIAN/md5sums)"
     zcat "$extract/usr/share/doc/boshd/changelog.Debian.gz" >"$work/changelog.Debian"
     same "changelog.Debian parses and names the package's version" "${version}-1" \
