@@ -184,6 +184,9 @@ std::optional<HeadRefusal> HeadGuard::overdue() {
         // No head has begun: the handshake was done in time, or the record
         // that started the clock was whole and carried no request bytes (an
         // alert, a key update). The connection idles under http.idle_timeout.
+        // OpenSSL 3 counts nothing pending between a record's 5-byte header
+        // and its first body byte; that byte starts the clock again, so a
+        // record may take up to twice http.header_timeout.
         return std::nullopt;
     }
     return kTimedOut;
